@@ -1,0 +1,158 @@
+// Package fn is the composition function: it turns one TenantCluster into the resources of an
+// isolated tenant.
+package fn
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime/debug"
+
+	"github.com/crossplane/function-sdk-go/logging"
+	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
+	"github.com/crossplane/function-sdk-go/request"
+	"github.com/crossplane/function-sdk-go/resource"
+	"github.com/crossplane/function-sdk-go/response"
+	"k8s.io/apimachinery/pkg/runtime"
+
+	inputv1beta1 "github.com/tenantcluster/function-tenantcluster/apis/input/v1beta1"
+	"github.com/tenantcluster/function-tenantcluster/apis/tenant/v1alpha1"
+)
+
+// Function runs the TenantCluster pipeline.
+type Function struct {
+	fnv1.UnimplementedFunctionRunnerServiceServer
+
+	log logging.Logger
+}
+
+// NewFunction returns a Function that logs to log.
+func NewFunction(log logging.Logger) *Function {
+	return &Function{log: log}
+}
+
+// RunFunction decodes the request into a tenant, runs every layer and writes their resources,
+// conditions and status into the response. It never returns an error: every problem becomes a
+// result the tenant can read.
+func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) (rsp *fnv1.RunFunctionResponse, _ error) {
+	rsp = response.To(req, response.DefaultTTL)
+	defer func() {
+		// A bug must not take the function down with every tenant's reconcile: it becomes a
+		// Fatal result, which applies nothing and deletes nothing.
+		if r := recover(); r != nil {
+			f.log.Info("Recovered from a panic", "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+			rsp = response.To(req, response.DefaultTTL)
+			response.Fatal(rsp, fmt.Errorf("internal error in function-tenantcluster, please report it: %v", r))
+		}
+	}()
+
+	in, err := decodeInput(req)
+	if err != nil {
+		response.Fatal(rsp, err)
+		return rsp, nil
+	}
+
+	xr, err := request.GetObservedCompositeResource(req)
+	if err != nil {
+		response.Fatal(rsp, fmt.Errorf("cannot get the observed TenantCluster: %w", err))
+		return rsp, nil
+	}
+	log := f.log.WithValues("xr", xr.Resource.GetName(), "namespace", xr.Resource.GetNamespace())
+
+	t, err := newTenant(xr.Resource, in)
+	if err != nil {
+		fatalForTenant(rsp, err)
+		log.Debug("Refused the TenantCluster", "error", err.Error())
+		return rsp, nil
+	}
+
+	obs, err := request.GetObservedComposedResources(req)
+	if err != nil {
+		response.Fatal(rsp, fmt.Errorf("cannot get the observed composed resources: %w", err))
+		return rsp, nil
+	}
+	observed := observedState(obs)
+
+	// The layers, in order. Each is a pure function of the tenant and the observed state.
+	ns := namespaceLayer(t, observed)
+	vc, err := vclusterLayer(t, observed)
+	if err != nil {
+		response.Fatal(rsp, err)
+		return rsp, nil
+	}
+
+	desired := []desiredResource{ns, vc.release}
+	conditions := []layerCondition{vc.condition}
+	status := v1alpha1.TenantClusterStatus{Phase: phaseOf(conditions), VCluster: &vc.status}
+
+	if err := writeDesired(req, rsp, desired, status); err != nil {
+		response.Fatal(rsp, err)
+		return rsp, nil
+	}
+	setConditions(rsp, conditions)
+	log.Debug("Composed the tenant", "tenant", t.id, "phase", status.Phase)
+	return rsp, nil
+}
+
+// decodeInput reads the function's Input, applies its defaults and validates it. A missing Input
+// means all defaults.
+func decodeInput(req *fnv1.RunFunctionRequest) (*inputv1beta1.Input, error) {
+	in := &inputv1beta1.Input{}
+	if req.GetInput() != nil {
+		if err := request.GetInput(req, in); err != nil {
+			return nil, fmt.Errorf("cannot read the function input (check the Composition's pipeline step): %w", err)
+		}
+	}
+	in.Default()
+	if err := in.Validate(); err != nil {
+		return nil, fmt.Errorf("invalid function input in the Composition: %w", err)
+	}
+	return in, nil
+}
+
+// fatalForTenant reports a problem with the claim: a Fatal result (nothing is applied, nothing is
+// deleted) and a condition on the claim that names the field to fix.
+func fatalForTenant(rsp *fnv1.RunFunctionResponse, err error) {
+	response.Fatal(rsp, err)
+	reason := "InvalidSpec"
+	var fe *fieldError
+	if !errors.As(err, &fe) {
+		reason = "CannotCompose"
+	}
+	response.ConditionFalse(rsp, conditionVClusterReady, reason).WithMessage(err.Error()).TargetCompositeAndClaim()
+}
+
+// writeDesired adds the desired composed resources and the XR status to the response, keeping
+// what earlier functions in the pipeline put there.
+func writeDesired(req *fnv1.RunFunctionRequest, rsp *fnv1.RunFunctionResponse, desired []desiredResource, status v1alpha1.TenantClusterStatus) error {
+	dcds, err := request.GetDesiredComposedResources(req)
+	if err != nil {
+		return fmt.Errorf("cannot get the desired composed resources: %w", err)
+	}
+	for _, d := range desired {
+		dc := &resource.DesiredComposed{Resource: toUnstructured(d.object), Ready: resource.ReadyFalse}
+		if d.ready {
+			dc.Ready = resource.ReadyTrue
+		}
+		dcds[d.name] = dc
+	}
+	if err := response.SetDesiredComposedResources(rsp, dcds); err != nil {
+		return fmt.Errorf("cannot set the desired composed resources: %w", err)
+	}
+
+	dxr, err := request.GetDesiredCompositeResource(req)
+	if err != nil {
+		return fmt.Errorf("cannot get the desired TenantCluster: %w", err)
+	}
+	st, err := runtime.DefaultUnstructuredConverter.ToUnstructured(&status)
+	if err != nil {
+		return fmt.Errorf("cannot write the TenantCluster status: %w", err)
+	}
+	if err := dxr.Resource.SetValue("status", st); err != nil {
+		return fmt.Errorf("cannot write the TenantCluster status: %w", err)
+	}
+	if err := response.SetDesiredCompositeResource(rsp, dxr); err != nil {
+		return fmt.Errorf("cannot set the desired TenantCluster: %w", err)
+	}
+	return nil
+}

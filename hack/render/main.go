@@ -1,0 +1,176 @@
+// Command render is `make render`: it starts the function locally, renders each claim with
+// `crossplane render` and prints only the rendered YAML on stdout (everything else goes to
+// stderr), then stops the function.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"sigs.k8s.io/yaml"
+
+	"github.com/tenantcluster/function-tenantcluster/internal/claim"
+)
+
+type config struct {
+	function, crossplane string
+	claims, observed     string
+	composition, xrd     string
+	v2Composition, v2XRD string
+	functions            string
+}
+
+func main() {
+	var c config
+	flag.StringVar(&c.function, "function", "bin/function-tenantcluster", "function binary")
+	flag.StringVar(&c.crossplane, "crossplane", "bin/crossplane", "crossplane CLI binary")
+	flag.StringVar(&c.claims, "claim", "examples/claims", "claim file, or a directory of claims")
+	flag.StringVar(&c.observed, "observed", "", "observed composed resources: a file or a directory")
+	flag.StringVar(&c.composition, "composition", "apis/composition.yaml", "Composition for legacy claims")
+	flag.StringVar(&c.xrd, "xrd", "apis/definition.yaml", "XRD for legacy claims")
+	flag.StringVar(&c.v2Composition, "v2-composition", "examples/v2/composition.yaml", "Composition for namespaced XRs")
+	flag.StringVar(&c.v2XRD, "v2-xrd", "examples/v2/definition.yaml", "XRD for namespaced XRs")
+	flag.StringVar(&c.functions, "functions", "examples/functions.yaml", "Functions file (runtime Development)")
+	flag.Parse()
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	if err := run(ctx, c); err != nil {
+		fmt.Fprintln(os.Stderr, "render:", err)
+		stop()
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, c config) error {
+	claims, err := claimFiles(c.claims)
+	if err != nil {
+		return err
+	}
+	tmp, err := os.MkdirTemp("", "tenantcluster-render-")
+	if err != nil {
+		return err
+	}
+	defer func() { _ = os.RemoveAll(tmp) }()
+
+	addr, err := freeAddress()
+	if err != nil {
+		return err
+	}
+	fnCmd := exec.CommandContext(ctx, c.function, "--insecure", "--address="+addr, "--metrics-address=") //nolint:gosec // our own binary
+	fnCmd.Stdout, fnCmd.Stderr = os.Stderr, os.Stderr
+	if err := fnCmd.Start(); err != nil {
+		return fmt.Errorf("cannot start the function: %w", err)
+	}
+	defer func() {
+		_ = fnCmd.Process.Kill()
+		_ = fnCmd.Wait()
+	}()
+	if err := waitForListener(ctx, addr, 30*time.Second); err != nil {
+		return err
+	}
+
+	for i, path := range claims {
+		xr, err := claim.ReadXR(path)
+		if err != nil {
+			return err
+		}
+		xrFile := filepath.Join(tmp, fmt.Sprintf("xr-%d.yaml", i))
+		if err := writeYAML(xrFile, xr); err != nil {
+			return err
+		}
+		comp, xrd := c.composition, c.xrd
+		if claim.IsNamespaced(xr) {
+			comp, xrd = c.v2Composition, c.v2XRD
+		}
+		args := []string{"render", xrFile, comp, c.functions,
+			"--xrd=" + xrd,
+			"--include-function-results",
+			"--function-annotations=render.crossplane.io/runtime-development-target=" + addr,
+		}
+		if c.observed != "" {
+			args = append(args, "--observed-resources="+c.observed)
+		}
+		out, err := exec.CommandContext(ctx, c.crossplane, args...).Output() //nolint:gosec // our own tools
+		if err != nil {
+			var ee *exec.ExitError
+			if errors.As(err, &ee) {
+				os.Stderr.Write(ee.Stderr) //nolint:errcheck // best effort
+			}
+			return fmt.Errorf("cannot render %s: %w", path, err)
+		}
+		fmt.Printf("---\n# %s\n%s", path, strings.TrimPrefix(string(out), "---\n"))
+		if !strings.HasSuffix(string(out), "\n") {
+			fmt.Println()
+		}
+	}
+	return nil
+}
+
+// claimFiles lists the YAML files of a directory (sorted), or returns the one file named.
+func claimFiles(path string) ([]string, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	if !st.IsDir() {
+		return []string{path}, nil
+	}
+	var files []string
+	for _, pattern := range []string{"*.yaml", "*.yml"} {
+		m, err := filepath.Glob(filepath.Join(path, pattern))
+		if err != nil {
+			return nil, err
+		}
+		files = append(files, m...)
+	}
+	sort.Strings(files)
+	if len(files) == 0 {
+		return nil, fmt.Errorf("no claims in %s", path)
+	}
+	return files, nil
+}
+
+func freeAddress() (string, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer l.Close() //nolint:errcheck // only probing for a free port
+	return l.Addr().String(), nil
+}
+
+func waitForListener(ctx context.Context, addr string, timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	for time.Now().Before(deadline) {
+		var d net.Dialer
+		conn, err := d.DialContext(ctx, "tcp", addr)
+		if err == nil {
+			return conn.Close()
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	return fmt.Errorf("the function did not listen on %s within %s", addr, timeout)
+}
+
+func writeYAML(path string, obj map[string]any) error {
+	b, err := yaml.Marshal(obj)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, b, 0o600)
+}
