@@ -11,6 +11,7 @@ FUNCTION := $(BIN)/function-tenantcluster
 CROSSPLANE := $(BIN)/crossplane
 CONTROLLER_GEN := $(BIN)/controller-gen
 GOLANGCI_LINT := $(BIN)/golangci-lint
+GOVULNCHECK := $(BIN)/govulncheck
 GO_SOURCES := $(shell find . -name '*.go' -not -path './test/*' -not -path './bin/*') go.mod go.sum
 
 # make render CLAIM=<claim file or dir> OBSERVED=<file or dir>
@@ -45,16 +46,20 @@ render: $(FUNCTION) $(CROSSPLANE) ## Render CLAIM (default: every claim in examp
 lint: $(GOLANGCI_LINT) ## golangci-lint (config: .golangci.yml).
 	$(GOLANGCI_LINT) run ./...
 
-tools: $(CROSSPLANE) $(CONTROLLER_GEN) $(GOLANGCI_LINT) ## Build every pinned tool.
+tools: $(CROSSPLANE) $(CONTROLLER_GEN) $(GOLANGCI_LINT) $(GOVULNCHECK) ## Build every pinned tool.
 
 $(CROSSPLANE): $(TOOLS)/crossplane/go.mod
-	cd $(TOOLS)/crossplane && $(GO) build -o $@ github.com/crossplane/crossplane/v2/cmd/crank
+	@# The version stamp matters: `crossplane beta validate` derives its Crossplane image tag from it.
+	cd $(TOOLS)/crossplane && $(GO) build -ldflags '-X github.com/crossplane/crossplane/v2/internal/version.version=v2.2.1' -o $@ github.com/crossplane/crossplane/v2/cmd/crank
 
 $(CONTROLLER_GEN): $(TOOLS)/controller-gen/go.mod
-	cd $(TOOLS)/controller-gen && $(GO) build -o $@ sigs.k8s.io/controller-tools/cmd/controller-gen
+	cd $(TOOLS)/controller-gen && $(GO) build -ldflags '-X sigs.k8s.io/controller-tools/pkg/version.version=v0.20.1' -o $@ sigs.k8s.io/controller-tools/cmd/controller-gen
 
 $(GOLANGCI_LINT): $(TOOLS)/golangci-lint/go.mod
-	cd $(TOOLS)/golangci-lint && $(GO) build -o $@ github.com/golangci/golangci-lint/v2/cmd/golangci-lint
+	cd $(TOOLS)/golangci-lint && $(GO) build -ldflags '-X main.version=2.4.0' -o $@ github.com/golangci/golangci-lint/v2/cmd/golangci-lint
+
+$(GOVULNCHECK): $(TOOLS)/govulncheck/go.mod
+	cd $(TOOLS)/govulncheck && $(GO) build -o $@ golang.org/x/vuln/cmd/govulncheck
 
 clean: ## Remove built binaries.
 	rm -rf $(BIN)

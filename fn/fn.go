@@ -19,6 +19,9 @@ import (
 	"github.com/tenantcluster/function-tenantcluster/apis/tenant/v1alpha1"
 )
 
+// internalError starts the Fatal result of a recovered panic: a bug, never the tenant's fault.
+const internalError = "internal error in function-tenantcluster, please report it"
+
 // Function runs the TenantCluster pipeline.
 type Function struct {
 	fnv1.UnimplementedFunctionRunnerServiceServer
@@ -42,7 +45,7 @@ func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) 
 		if r := recover(); r != nil {
 			f.log.Info("Recovered from a panic", "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
 			rsp = response.To(req, response.DefaultTTL)
-			response.Fatal(rsp, fmt.Errorf("internal error in function-tenantcluster, please report it: %v", r))
+			response.Fatal(rsp, fmt.Errorf("%s: %v", internalError, r))
 		}
 	}()
 

@@ -105,7 +105,7 @@ func run(ctx context.Context, c config) error {
 		if err != nil {
 			var ee *exec.ExitError
 			if errors.As(err, &ee) {
-				os.Stderr.Write(ee.Stderr) //nolint:errcheck // best effort
+				_, _ = os.Stderr.Write(ee.Stderr)
 			}
 			return fmt.Errorf("cannot render %s: %w", path, err)
 		}

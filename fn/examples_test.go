@@ -1,0 +1,186 @@
+package fn
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"sort"
+	"testing"
+
+	"github.com/crossplane/function-sdk-go/logging"
+	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
+	"github.com/santhosh-tekuri/jsonschema/v6"
+	"google.golang.org/protobuf/types/known/structpb"
+	"sigs.k8s.io/yaml"
+
+	"github.com/tenantcluster/function-tenantcluster/internal/claim"
+)
+
+// sharedDir is ../shared beside the repository (CI puts it there), or $TENANTCLUSTER_SHARED.
+func sharedDir(t *testing.T) string {
+	t.Helper()
+	dir := os.Getenv("TENANTCLUSTER_SHARED")
+	if dir == "" {
+		dir = filepath.Join("..", "..", "shared")
+	}
+	if _, err := os.Stat(filepath.Join(dir, "schemas")); err != nil {
+		t.Fatalf("cannot find the shared folder (schemas, CRDs) at %s; set TENANTCLUSTER_SHARED: %v", dir, err)
+	}
+	return dir
+}
+
+// exampleFiles lists every example a tenant or platform engineer might render.
+func exampleFiles(t *testing.T) []string {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join("..", "examples", "claims", "*.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	files = append(files, filepath.Join("..", "examples", "xr.yaml"), filepath.Join("..", "examples", "v2", "tenantcluster.yaml"))
+	sort.Strings(files)
+	if len(files) < 4 {
+		t.Fatalf("expected the example claims, found %v", files)
+	}
+	return files
+}
+
+// compositionInput returns the function input of a Composition's tenantcluster step.
+func compositionInput(t *testing.T, path string) *structpb.Struct {
+	t.Helper()
+	raw, err := os.ReadFile(path) //nolint:gosec // test fixture
+	if err != nil {
+		t.Fatal(err)
+	}
+	var comp struct {
+		Spec struct {
+			Pipeline []struct {
+				Step  string         `json:"step"`
+				Input map[string]any `json:"input"`
+			} `json:"pipeline"`
+		} `json:"spec"`
+	}
+	if err := yaml.Unmarshal(raw, &comp); err != nil {
+		t.Fatalf("cannot parse %s: %v", path, err)
+	}
+	for _, s := range comp.Spec.Pipeline {
+		if s.Step == "tenantcluster" {
+			in, err := structpb.NewStruct(s.Input)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return in
+		}
+	}
+	t.Fatalf("%s has no tenantcluster step", path)
+	return nil
+}
+
+// renderExample runs the function on an example the way `make render` does.
+func renderExample(t *testing.T, path string) *fnv1.RunFunctionResponse {
+	t.Helper()
+	xr, err := claim.ReadXR(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	comp := filepath.Join("..", "apis", "composition.yaml")
+	if claim.IsNamespaced(xr) {
+		comp = filepath.Join("..", "examples", "v2", "composition.yaml")
+	}
+	s, err := structpb.NewStruct(xr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := &fnv1.RunFunctionRequest{
+		Input:    compositionInput(t, comp),
+		Observed: &fnv1.State{Composite: &fnv1.Resource{Resource: s}},
+	}
+	rsp, err := NewFunction(logging.NewNopLogger()).RunFunction(context.Background(), req)
+	if err != nil {
+		t.Fatalf("%s: RunFunction: %v", path, err)
+	}
+	for _, r := range rsp.GetResults() {
+		if r.GetSeverity() == fnv1.Severity_SEVERITY_FATAL {
+			t.Fatalf("%s: fatal result: %s", path, r.GetMessage())
+		}
+	}
+	return rsp
+}
+
+// TestExamplesRenderValidVClusterValues renders every example and checks that the vcluster
+// Release pins the chart version of the shipped Composition exactly and that its values are valid
+// for that chart version's values schema (which rejects unknown keys almost everywhere).
+func TestExamplesRenderValidVClusterValues(t *testing.T) {
+	shared := sharedDir(t)
+	for _, path := range exampleFiles(t) {
+		t.Run(filepath.Base(filepath.Dir(path))+"/"+filepath.Base(path), func(t *testing.T) {
+			rsp := renderExample(t, path)
+			release := rsp.GetDesired().GetResources()[string(resourceVCluster)].GetResource().AsMap()
+			if release == nil {
+				t.Fatalf("%s: no vcluster Release in the desired state", path)
+			}
+			fp, _ := release["spec"].(map[string]any)["forProvider"].(map[string]any)
+			version, _ := fp["chart"].(map[string]any)["version"].(string)
+			if version != "0.36.1" {
+				t.Errorf("%s: chart version is %q, want exactly 0.36.1 (the shipped Composition's pin)", path, version)
+			}
+			schema := compileValuesSchema(t, filepath.Join(shared, "schemas", "vcluster", "v"+version, "values.schema.json"))
+			if err := schema.Validate(jsonInstance(t, fp["values"])); err != nil {
+				t.Errorf("%s: the vcluster values do not validate against the chart %s schema:\n%v", path, version, err)
+			}
+		})
+	}
+}
+
+// TestValuesSchemaCatchesMistakes makes sure the schema check above can fail: a misspelt key and
+// a value of the wrong type are rejected.
+func TestValuesSchemaCatchesMistakes(t *testing.T) {
+	schema := compileValuesSchema(t, filepath.Join(sharedDir(t), "schemas", "vcluster", "v0.36.1", "values.schema.json"))
+	cases := map[string]map[string]any{
+		"UnknownKey": {"controlPlane": map[string]any{"distro": map[string]any{"k8s": map[string]any{"enable": true}}}},
+		"WrongType":  {"policies": map[string]any{"podSecurityStandard": 3}},
+	}
+	for name, values := range cases {
+		t.Run(name, func(t *testing.T) {
+			if err := schema.Validate(jsonInstance(t, values)); err == nil {
+				t.Errorf("values %v validated, want a schema error", values)
+			}
+		})
+	}
+}
+
+func compileValuesSchema(t *testing.T, path string) *jsonschema.Schema {
+	t.Helper()
+	raw, err := os.ReadFile(path) //nolint:gosec // test fixture
+	if err != nil {
+		t.Fatalf("no values schema for this chart version: %v", err)
+	}
+	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := jsonschema.NewCompiler()
+	if err := c.AddResource("values.schema.json", doc); err != nil {
+		t.Fatal(err)
+	}
+	s, err := c.Compile("values.schema.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// jsonInstance converts values to the JSON form the validator expects.
+func jsonInstance(t *testing.T, v any) any {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return inst
+}

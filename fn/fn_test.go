@@ -1,0 +1,430 @@
+package fn
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/crossplane/function-sdk-go/logging"
+	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
+	"github.com/crossplane/function-sdk-go/response"
+	"github.com/google/go-cmp/cmp"
+	"google.golang.org/protobuf/testing/protocmp"
+	"google.golang.org/protobuf/types/known/durationpb"
+)
+
+// A legacy XR as Crossplane creates it for the claim team-a/dev.
+const legacyXR = `
+apiVersion: platform.tenantcluster.io/v1alpha1
+kind: XTenantCluster
+metadata:
+  name: dev-x7k2p
+  labels:
+    crossplane.io/claim-name: dev
+    crossplane.io/claim-namespace: team-a
+spec: {}
+`
+
+// The names every case of the claim team-a/dev shares.
+const (
+	devID = "team-a-dev-c553f163"
+	devNS = "tenant-" + devID
+)
+
+const devLabels = `
+    app.kubernetes.io/managed-by: function-tenantcluster
+    tenantcluster.io/claim-namespace: team-a
+    tenantcluster.io/tenant: team-a-dev-c553f163`
+
+const wantNamespaceObject = `
+apiVersion: kubernetes.crossplane.io/v1alpha2
+kind: Object
+metadata:
+  name: team-a-dev-c553f163-namespace
+  labels:` + devLabels + `
+spec:
+  providerConfigRef: {name: default}
+  readiness:
+    policy: DeriveFromCelQuery
+    celQuery: object.status.phase == 'Active'
+  forProvider:
+    manifest:
+      apiVersion: v1
+      kind: Namespace
+      metadata:
+        name: tenant-team-a-dev-c553f163
+        annotations: {tenantcluster.io/claim-name: dev}
+        labels:
+          app.kubernetes.io/managed-by: function-tenantcluster
+          tenantcluster.io/claim-namespace: team-a
+          tenantcluster.io/tenant: team-a-dev-c553f163
+          pod-security.kubernetes.io/enforce: restricted
+          pod-security.kubernetes.io/enforce-version: latest
+          pod-security.kubernetes.io/audit: restricted
+          pod-security.kubernetes.io/warn: restricted
+`
+
+// restrictedSecurity is what the control plane and CoreDNS always run with.
+const restrictedSecurity = `
+            podSecurityContext:
+              fsGroup: 12345
+              seccompProfile: {type: RuntimeDefault}
+            containerSecurityContext:
+              allowPrivilegeEscalation: false
+              capabilities: {drop: [ALL]}
+              runAsGroup: 12345
+              runAsNonRoot: true
+              runAsUser: 12345
+              seccompProfile: {type: RuntimeDefault}`
+
+const wantRelease = `
+apiVersion: helm.crossplane.io/v1beta1
+kind: Release
+metadata:
+  name: team-a-dev-c553f163-vcluster
+  annotations: {crossplane.io/external-name: dev}
+  labels:` + devLabels + `
+spec:
+  providerConfigRef: {name: default}
+  forProvider:
+    chart: {repository: https://charts.loft.sh, name: vcluster, version: 0.36.1}
+    namespace: tenant-team-a-dev-c553f163
+    skipCreateNamespace: true
+    maxHistory: 3
+    values:
+      controlPlane:
+        distro:
+          k8s: {enabled: true, image: {tag: v1.36.0}}
+        statefulSet:
+          resources:
+            requests: {cpu: 200m, memory: 256Mi}
+            limits: {cpu: "1", memory: 1Gi}
+          security:` + restrictedSecurity + `
+        coredns:
+          security:` + restrictedSecurity + `
+      policies:
+        podSecurityStandard: restricted
+`
+
+func xrStatus(phase string, revision int) string {
+	rev := ""
+	if revision > 0 {
+		rev = "\n    revision: " + strconv.Itoa(revision)
+	}
+	return `
+status:
+  phase: ` + phase + `
+  vcluster:
+    namespace: tenant-team-a-dev-c553f163
+    release: dev
+    endpoint: https://dev.tenant-team-a-dev-c553f163.svc:443
+    kubernetesVersion: "1.36"
+    chartVersion: 0.36.1` + rev + `
+`
+}
+
+// namespaced turns an expected legacy managed resource into its Crossplane v2 namespaced form:
+// the namespaced API version, the XR's namespace, and a ClusterProviderConfig reference.
+func namespaced(doc, legacyAPIVersion, namespacedAPIVersion string) string {
+	doc = strings.Replace(doc, "apiVersion: "+legacyAPIVersion, "apiVersion: "+namespacedAPIVersion, 1)
+	doc = strings.Replace(doc, "\nmetadata:\n", "\nmetadata:\n  namespace: team-a\n", 1)
+	return strings.Replace(doc, "providerConfigRef: {name: default}", "providerConfigRef: {kind: ClusterProviderConfig, name: default}", 1)
+}
+
+func observedNamespace(phase string) string {
+	ready := "False"
+	if phase == "Active" {
+		ready = "True"
+	}
+	return wantNamespaceObject + `
+status:
+  conditions:
+  - {type: Ready, status: "` + ready + `", reason: Available}
+  atProvider:
+    manifest:
+      status: {phase: ` + phase + `}
+`
+}
+
+func releaseManifest(state, ready, description string, revision int) string {
+	return wantRelease + `
+status:
+  conditions:
+  - {type: Ready, status: "` + ready + `", reason: Available}
+  - {type: Synced, status: "True", reason: ReconcileSuccess}
+  atProvider:
+    state: ` + state + `
+    releaseDescription: "` + description + `"
+    revision: ` + strconv.Itoa(revision) + `
+`
+}
+
+func TestRunFunction(t *testing.T) {
+	ttl := durationpb.New(response.DefaultTTL)
+
+	type want struct {
+		rsp *fnv1.RunFunctionResponse
+	}
+	cases := map[string]struct {
+		reason string
+		req    *fnv1.RunFunctionRequest
+		want   want
+	}{
+		"NewLegacyTenant": {
+			reason: "A new claim with an empty spec gets the host Namespace and the vcluster Release with the platform's defaults, both not ready yet.",
+			req: &fnv1.RunFunctionRequest{
+				Meta:     &fnv1.RequestMeta{Tag: "t"},
+				Observed: &fnv1.State{Composite: res(t, legacyXR)},
+			},
+			want: want{rsp: &fnv1.RunFunctionResponse{
+				Meta: &fnv1.ResponseMeta{Tag: "t", Ttl: ttl},
+				Desired: &fnv1.State{
+					Composite: res(t, xrStatus("Provisioning", 0)),
+					Resources: map[string]*fnv1.Resource{
+						"namespace": readyRes(t, wantNamespaceObject, false),
+						"vcluster":  readyRes(t, wantRelease, false),
+					},
+				},
+				Conditions: []*fnv1.Condition{
+					condition("VClusterReady", fnv1.Status_STATUS_CONDITION_FALSE, "ReleasePending", "the vcluster release is being created"),
+				},
+			}},
+		},
+		"NewNamespacedTenant": {
+			reason: "A Crossplane v2 namespaced XR composes the namespaced provider kinds in its own namespace, referring to ClusterProviderConfigs; names are the same as for the claim team-a/dev.",
+			req: &fnv1.RunFunctionRequest{
+				Meta: &fnv1.RequestMeta{Tag: "t"},
+				Observed: &fnv1.State{Composite: res(t, `
+apiVersion: namespaced.platform.tenantcluster.io/v1alpha1
+kind: TenantCluster
+metadata: {name: dev, namespace: team-a}
+spec: {}
+`)},
+			},
+			want: want{rsp: &fnv1.RunFunctionResponse{
+				Meta: &fnv1.ResponseMeta{Tag: "t", Ttl: ttl},
+				Desired: &fnv1.State{
+					Composite: res(t, xrStatus("Provisioning", 0)),
+					Resources: map[string]*fnv1.Resource{
+						"namespace": readyRes(t, namespaced(wantNamespaceObject, "kubernetes.crossplane.io/v1alpha2", "kubernetes.m.crossplane.io/v1alpha1"), false),
+						"vcluster":  readyRes(t, namespaced(wantRelease, "helm.crossplane.io/v1beta1", "helm.m.crossplane.io/v1beta1"), false),
+					},
+				},
+				Conditions: []*fnv1.Condition{
+					condition("VClusterReady", fnv1.Status_STATUS_CONDITION_FALSE, "ReleasePending", "the vcluster release is being created"),
+				},
+			}},
+		},
+		"DeployedTenant": {
+			reason: "Once the Namespace is active and the Release deployed and ready, both are ready, VClusterReady is true, the phase is Ready and the Helm revision is reported.",
+			req: &fnv1.RunFunctionRequest{
+				Meta: &fnv1.RequestMeta{Tag: "t"},
+				Observed: &fnv1.State{
+					Composite: res(t, legacyXR),
+					Resources: map[string]*fnv1.Resource{
+						"namespace": res(t, observedNamespace("Active")),
+						"vcluster":  res(t, releaseManifest("deployed", "True", "Install complete", 1)),
+					},
+				},
+			},
+			want: want{rsp: &fnv1.RunFunctionResponse{
+				Meta: &fnv1.ResponseMeta{Tag: "t", Ttl: ttl},
+				Desired: &fnv1.State{
+					Composite: res(t, xrStatus("Ready", 1)),
+					Resources: map[string]*fnv1.Resource{
+						"namespace": readyRes(t, wantNamespaceObject, true),
+						"vcluster":  readyRes(t, wantRelease, true),
+					},
+				},
+				Conditions: []*fnv1.Condition{
+					condition("VClusterReady", fnv1.Status_STATUS_CONDITION_TRUE, "ReleaseDeployed", "the vcluster release is deployed"),
+				},
+			}},
+		},
+		"DeployedButNotUpToDate": {
+			reason: "A Release in state deployed whose Ready condition is not true (the provider has not compared it with the new spec yet) is not ready.",
+			req: &fnv1.RunFunctionRequest{
+				Meta: &fnv1.RequestMeta{Tag: "t"},
+				Observed: &fnv1.State{
+					Composite: res(t, legacyXR),
+					Resources: map[string]*fnv1.Resource{
+						"vcluster": res(t, releaseManifest("deployed", "False", "Upgrade complete", 2)),
+					},
+				},
+			},
+			want: want{rsp: &fnv1.RunFunctionResponse{
+				Meta: &fnv1.ResponseMeta{Tag: "t", Ttl: ttl},
+				Desired: &fnv1.State{
+					Composite: res(t, xrStatus("Provisioning", 2)),
+					Resources: map[string]*fnv1.Resource{
+						"namespace": readyRes(t, wantNamespaceObject, false),
+						"vcluster":  readyRes(t, wantRelease, false),
+					},
+				},
+				Conditions: []*fnv1.Condition{
+					condition("VClusterReady", fnv1.Status_STATUS_CONDITION_FALSE, "ReleasePending",
+						"the vcluster release is not deployed yet (Helm state deployed): Upgrade complete"),
+				},
+			}},
+		},
+		"FailedRelease": {
+			reason: "A failed Release turns VClusterReady false with Helm's message and the phase Failed; nothing is removed from the desired state.",
+			req: &fnv1.RunFunctionRequest{
+				Meta: &fnv1.RequestMeta{Tag: "t"},
+				Observed: &fnv1.State{
+					Composite: res(t, legacyXR),
+					Resources: map[string]*fnv1.Resource{
+						"namespace": res(t, observedNamespace("Active")),
+						"vcluster":  res(t, releaseManifest("failed", "False", "values don't meet the specifications of the schema", 3)),
+					},
+				},
+			},
+			want: want{rsp: &fnv1.RunFunctionResponse{
+				Meta: &fnv1.ResponseMeta{Tag: "t", Ttl: ttl},
+				Desired: &fnv1.State{
+					Composite: res(t, xrStatus("Failed", 3)),
+					Resources: map[string]*fnv1.Resource{
+						"namespace": readyRes(t, wantNamespaceObject, true),
+						"vcluster":  readyRes(t, wantRelease, false),
+					},
+				},
+				Conditions: []*fnv1.Condition{
+					condition("VClusterReady", fnv1.Status_STATUS_CONDITION_FALSE, "ReleaseFailed",
+						"the vcluster release failed: values don't meet the specifications of the schema"),
+				},
+			}},
+		},
+		"KeepsEarlierDesiredResources": {
+			reason: "Resources an earlier pipeline step put in the desired state are kept.",
+			req: &fnv1.RunFunctionRequest{
+				Meta:     &fnv1.RequestMeta{Tag: "t"},
+				Observed: &fnv1.State{Composite: res(t, legacyXR)},
+				Desired: &fnv1.State{Resources: map[string]*fnv1.Resource{
+					"extra": res(t, `{apiVersion: v1, kind: ConfigMap, metadata: {name: extra}}`),
+				}},
+			},
+			want: want{rsp: &fnv1.RunFunctionResponse{
+				Meta: &fnv1.ResponseMeta{Tag: "t", Ttl: ttl},
+				Desired: &fnv1.State{
+					Composite: res(t, xrStatus("Provisioning", 0)),
+					Resources: map[string]*fnv1.Resource{
+						"extra":     res(t, `{apiVersion: v1, kind: ConfigMap, metadata: {name: extra}}`),
+						"namespace": readyRes(t, wantNamespaceObject, false),
+						"vcluster":  readyRes(t, wantRelease, false),
+					},
+				},
+				Conditions: []*fnv1.Condition{
+					condition("VClusterReady", fnv1.Status_STATUS_CONDITION_FALSE, "ReleasePending", "the vcluster release is being created"),
+				},
+			}},
+		},
+		"PodSecurityBelowFloor": {
+			reason: "A claim asking for privileged under the default baseline floor gets a Fatal result and a condition naming the field; nothing is composed.",
+			req: &fnv1.RunFunctionRequest{
+				Meta: &fnv1.RequestMeta{Tag: "t"},
+				Observed: &fnv1.State{Composite: res(t, `
+apiVersion: platform.tenantcluster.io/v1alpha1
+kind: XTenantCluster
+metadata: {name: dev-x7k2p, labels: {crossplane.io/claim-name: dev, crossplane.io/claim-namespace: team-a}}
+spec: {isolation: {podSecurity: privileged}}
+`)},
+			},
+			want: want{rsp: &fnv1.RunFunctionResponse{
+				Meta: &fnv1.ResponseMeta{Tag: "t", Ttl: ttl},
+				Results: []*fnv1.Result{
+					fatal(`spec.isolation.podSecurity: "privileged" is below this platform's floor "baseline"; ask for "baseline" or stricter`),
+				},
+				Conditions: []*fnv1.Condition{
+					condition("VClusterReady", fnv1.Status_STATUS_CONDITION_FALSE, "InvalidSpec",
+						`spec.isolation.podSecurity: "privileged" is below this platform's floor "baseline"; ask for "baseline" or stricter`),
+				},
+			}},
+		},
+		"UnknownSize": {
+			reason: "A size the platform does not offer is refused with the list of offered sizes.",
+			req: &fnv1.RunFunctionRequest{
+				Meta: &fnv1.RequestMeta{Tag: "t"},
+				Observed: &fnv1.State{Composite: res(t, `
+apiVersion: platform.tenantcluster.io/v1alpha1
+kind: XTenantCluster
+metadata: {name: dev-x7k2p}
+spec: {size: huge}
+`)},
+			},
+			want: want{rsp: &fnv1.RunFunctionResponse{
+				Meta: &fnv1.ResponseMeta{Tag: "t", Ttl: ttl},
+				Results: []*fnv1.Result{
+					fatal(`spec.size: size "huge" is not offered on this platform; choose one of large, medium, small`),
+				},
+				Conditions: []*fnv1.Condition{
+					condition("VClusterReady", fnv1.Status_STATUS_CONDITION_FALSE, "InvalidSpec",
+						`spec.size: size "huge" is not offered on this platform; choose one of large, medium, small`),
+				},
+			}},
+		},
+		"UnofferedKubernetesVersion": {
+			reason: "A Kubernetes version the platform does not offer is refused with the offered versions.",
+			req: &fnv1.RunFunctionRequest{
+				Meta: &fnv1.RequestMeta{Tag: "t"},
+				Observed: &fnv1.State{Composite: res(t, `
+apiVersion: platform.tenantcluster.io/v1alpha1
+kind: XTenantCluster
+metadata: {name: dev-x7k2p}
+spec: {kubernetesVersion: "1.30"}
+`)},
+			},
+			want: want{rsp: &fnv1.RunFunctionResponse{
+				Meta: &fnv1.ResponseMeta{Tag: "t", Ttl: ttl},
+				Results: []*fnv1.Result{
+					fatal(`spec.kubernetesVersion: Kubernetes "1.30" is not offered on this platform; choose one of 1.36`),
+				},
+				Conditions: []*fnv1.Condition{
+					condition("VClusterReady", fnv1.Status_STATUS_CONDITION_FALSE, "InvalidSpec",
+						`spec.kubernetesVersion: Kubernetes "1.30" is not offered on this platform; choose one of 1.36`),
+				},
+			}},
+		},
+		"ChartVersionWithV": {
+			reason: "An input pinning the chart version with a leading v (which made provider-helm upgrade on every poll) is refused.",
+			req: &fnv1.RunFunctionRequest{
+				Meta:     &fnv1.RequestMeta{Tag: "t"},
+				Input:    st(t, `{apiVersion: tenantcluster.fn.crossplane.io/v1beta1, kind: Input, vcluster: {chart: {version: v0.36.1}}}`),
+				Observed: &fnv1.State{Composite: res(t, legacyXR)},
+			},
+			want: want{rsp: &fnv1.RunFunctionResponse{
+				Meta: &fnv1.ResponseMeta{Tag: "t", Ttl: ttl},
+				Results: []*fnv1.Result{
+					fatal(`invalid function input in the Composition: input vcluster.chart.version "v0.36.1" must not start with "v": write the exact chart version, e.g. "0.36.1"`),
+				},
+			}},
+		},
+		"UnknownInputField": {
+			reason: "An input with a field the function does not know is refused rather than silently ignored.",
+			req: &fnv1.RunFunctionRequest{
+				Meta:     &fnv1.RequestMeta{Tag: "t"},
+				Input:    st(t, `{apiVersion: tenantcluster.fn.crossplane.io/v1beta1, kind: Input, vclusterr: {}}`),
+				Observed: &fnv1.State{Composite: res(t, legacyXR)},
+			},
+			want: want{rsp: &fnv1.RunFunctionResponse{
+				Meta: &fnv1.ResponseMeta{Tag: "t", Ttl: ttl},
+				Results: []*fnv1.Result{
+					fatal(`cannot read the function input (check the Composition's pipeline step): cannot get function input *v1beta1.Input from *v1.RunFunctionRequest: cannot unmarshal JSON from *structpb.Struct into *v1beta1.Input: json: cannot unmarshal Go value of type v1beta1.Input: unknown name "vclusterr"`),
+				},
+			}},
+		},
+	}
+
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			f := NewFunction(logging.NewNopLogger())
+			rsp, err := f.RunFunction(context.Background(), tc.req)
+			if err != nil {
+				t.Fatalf("%s\nRunFunction(...): unexpected error: %v", tc.reason, err)
+			}
+			if diff := cmp.Diff(tc.want.rsp, rsp, protocmp.Transform()); diff != "" {
+				t.Errorf("%s\nRunFunction(...): -want rsp, +got rsp:\n%s", tc.reason, diff)
+			}
+		})
+	}
+}

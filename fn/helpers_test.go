@@ -1,0 +1,63 @@
+package fn
+
+import (
+	"testing"
+
+	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
+	"github.com/crossplane/function-sdk-go/resource/composite"
+	"google.golang.org/protobuf/types/known/structpb"
+	"sigs.k8s.io/yaml"
+)
+
+// st turns a YAML document into the protobuf Struct a request or response holds. Tests write
+// expectations as YAML so they read like the manifests they describe.
+func st(t testing.TB, doc string) *structpb.Struct {
+	t.Helper()
+	m := map[string]any{}
+	if err := yaml.Unmarshal([]byte(doc), &m); err != nil {
+		t.Fatalf("bad YAML in test: %v\n%s", err, doc)
+	}
+	s, err := structpb.NewStruct(m)
+	if err != nil {
+		t.Fatalf("cannot convert test YAML: %v", err)
+	}
+	return s
+}
+
+// res is a response or request Resource from YAML.
+func res(t testing.TB, doc string) *fnv1.Resource {
+	t.Helper()
+	return &fnv1.Resource{Resource: st(t, doc)}
+}
+
+// readyRes is a desired Resource with an explicit readiness.
+func readyRes(t testing.TB, doc string, ready bool) *fnv1.Resource {
+	t.Helper()
+	r := res(t, doc)
+	r.Ready = fnv1.Ready_READY_FALSE
+	if ready {
+		r.Ready = fnv1.Ready_READY_TRUE
+	}
+	return r
+}
+
+func condition(typ string, status fnv1.Status, reason, message string) *fnv1.Condition {
+	return &fnv1.Condition{
+		Type: typ, Status: status, Reason: reason, Message: &message,
+		Target: fnv1.Target_TARGET_COMPOSITE_AND_CLAIM.Enum(),
+	}
+}
+
+func fatal(message string) *fnv1.Result {
+	return &fnv1.Result{Severity: fnv1.Severity_SEVERITY_FATAL, Message: message, Target: fnv1.Target_TARGET_COMPOSITE.Enum()}
+}
+
+// legacyXRObject is the XR Crossplane creates for the claim namespace/name.
+func legacyXRObject(name, namespace string) *composite.Unstructured {
+	xr := composite.New()
+	xr.SetAPIVersion("platform.tenantcluster.io/v1alpha1")
+	xr.SetKind("XTenantCluster")
+	xr.SetName(name + "-x7k2p")
+	xr.SetLabels(map[string]string{labelClaimName: name, labelClaimNamespace: namespace})
+	return xr
+}
