@@ -18,7 +18,7 @@ GO_SOURCES := $(shell find . -name '*.go' -not -path './test/*' -not -path './bi
 CLAIM ?= examples/claims
 OBSERVED ?=
 
-.PHONY: help build generate check-generated test vet render lint tools clean
+.PHONY: help build generate check-generated check-packages test vet render lint fuzz tools clean
 
 help: ## List the targets.
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -42,6 +42,13 @@ test: vet check-generated ## What CI runs: vet, stale-generation check, unit and
 
 render: $(FUNCTION) $(CROSSPLANE) ## Render CLAIM (default: every claim in examples/claims) with optional OBSERVED state.
 	@$(GO) run ./hack/render -function "$(FUNCTION)" -crossplane "$(CROSSPLANE)" -claim "$(CLAIM)" -observed "$(OBSERVED)"
+
+check-packages: $(CROSSPLANE) ## Build both xpkgs (without a runtime image) to check that Crossplane accepts their contents.
+	hack/check-packages.sh "$(CROSSPLANE)"
+
+FUZZTIME ?= 30s
+fuzz: ## Fuzz RunFunction for FUZZTIME (default 30s).
+	$(GO) test ./fn -run '^$$' -fuzz '^FuzzRunFunction$$' -fuzztime $(FUZZTIME)
 
 lint: $(GOLANGCI_LINT) ## golangci-lint (config: .golangci.yml).
 	$(GOLANGCI_LINT) run ./...

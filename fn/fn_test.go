@@ -26,12 +26,6 @@ metadata:
 spec: {}
 `
 
-// The names every case of the claim team-a/dev shares.
-const (
-	devID = "team-a-dev-c553f163"
-	devNS = "tenant-" + devID
-)
-
 const devLabels = `
     app.kubernetes.io/managed-by: function-tenantcluster
     tenantcluster.io/claim-namespace: team-a
