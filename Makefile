@@ -40,8 +40,11 @@ vet: ## go vet.
 test: vet check-generated ## What CI runs: vet, stale-generation check, unit and render tests.
 	$(GO) test -count=1 ./...
 
-render: $(FUNCTION) $(CROSSPLANE) ## Render CLAIM (default: every claim in examples/claims) with optional OBSERVED state.
-	@$(GO) run ./hack/render -function "$(FUNCTION)" -crossplane "$(CROSSPLANE)" -claim "$(CLAIM)" -observed "$(OBSERVED)"
+# stdout carries only the rendered YAML: building the binaries (and make's echo of it) goes to stderr.
+render: ## Render CLAIM (default: every claim in examples/claims) with optional OBSERVED state.
+	@$(MAKE) --no-print-directory $(FUNCTION) $(CROSSPLANE) >&2
+	@$(GO) build -o $(BIN)/render ./hack/render >&2
+	@$(BIN)/render -function "$(FUNCTION)" -crossplane "$(CROSSPLANE)" -claim "$(CLAIM)" -observed "$(OBSERVED)"
 
 check-packages: $(CROSSPLANE) ## Build both xpkgs (without a runtime image) to check that Crossplane accepts their contents.
 	hack/check-packages.sh "$(CROSSPLANE)"

@@ -289,6 +289,26 @@ spec: {}
 				},
 			}},
 		},
+		"KeepsKnownRevision": {
+			reason: "While the Release is not observed (e.g. the first run after an upgrade of the function), the Helm revision already in the XR's status is kept, not reset.",
+			req: &fnv1.RunFunctionRequest{
+				Meta:     &fnv1.RequestMeta{Tag: "t"},
+				Observed: &fnv1.State{Composite: res(t, legacyXR+"status: {vcluster: {revision: 4}}\n")},
+			},
+			want: want{rsp: &fnv1.RunFunctionResponse{
+				Meta: &fnv1.ResponseMeta{Tag: "t", Ttl: ttl},
+				Desired: &fnv1.State{
+					Composite: res(t, xrStatus("Provisioning", 4)),
+					Resources: map[string]*fnv1.Resource{
+						"namespace": readyRes(t, wantNamespaceObject, false),
+						"vcluster":  readyRes(t, wantRelease, false),
+					},
+				},
+				Conditions: []*fnv1.Condition{
+					condition("VClusterReady", fnv1.Status_STATUS_CONDITION_FALSE, "ReleasePending", "the vcluster release is being created"),
+				},
+			}},
+		},
 		"KeepsEarlierDesiredResources": {
 			reason: "Resources an earlier pipeline step put in the desired state are kept.",
 			req: &fnv1.RunFunctionRequest{
