@@ -14,11 +14,11 @@ GOLANGCI_LINT := $(BIN)/golangci-lint
 GOVULNCHECK := $(BIN)/govulncheck
 GO_SOURCES := $(shell find . -name '*.go' -not -path './test/*' -not -path './bin/*') go.mod go.sum
 
-# make render CLAIM=<claim file or dir> OBSERVED=<file or dir>
+# make render CLAIM=<claim files or dirs, comma-separated> OBSERVED=<file or dir>
 CLAIM ?= examples/claims
 OBSERVED ?=
 
-.PHONY: help build generate check-generated check-packages test vet render lint fuzz tools clean
+.PHONY: help build generate check-generated check-packages test vet render validate lint fuzz tools clean
 
 help: ## List the targets.
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -44,7 +44,13 @@ test: vet check-generated ## What CI runs: vet, stale-generation check, unit and
 render: ## Render CLAIM (default: every claim in examples/claims) with optional OBSERVED state.
 	@$(MAKE) --no-print-directory $(FUNCTION) $(CROSSPLANE) >&2
 	@$(GO) build -o $(BIN)/render ./hack/render >&2
-	@$(BIN)/render -function "$(FUNCTION)" -crossplane "$(CROSSPLANE)" -claim "$(CLAIM)" -observed "$(OBSERVED)"
+	@$(BIN)/render -function "$(FUNCTION)" -crossplane "$(CROSSPLANE)" -claim "$(CLAIM)" -observed "$(OBSERVED)" $(RENDER_FLAGS)
+
+SHARED ?= $(CURDIR)/../shared
+validate: ## Validate the examples and everything they render against the XRDs and the upstream CRDs in ../shared, offline.
+	@$(MAKE) --no-print-directory render RENDER_FLAGS=-include-full-xr \
+		CLAIM=examples/claims,examples/xr.yaml,examples/v2/tenantcluster.yaml > $(BIN)/rendered.yaml
+	hack/validate.sh "$(CROSSPLANE)" "$(SHARED)" "$(BIN)/rendered.yaml"
 
 check-packages: $(CROSSPLANE) ## Build both xpkgs (without a runtime image) to check that Crossplane accepts their contents.
 	hack/check-packages.sh "$(CROSSPLANE)"

@@ -28,19 +28,21 @@ type config struct {
 	composition, xrd     string
 	v2Composition, v2XRD string
 	functions            string
+	fullXR               bool
 }
 
 func main() {
 	var c config
 	flag.StringVar(&c.function, "function", "bin/function-tenantcluster", "function binary")
 	flag.StringVar(&c.crossplane, "crossplane", "bin/crossplane", "crossplane CLI binary")
-	flag.StringVar(&c.claims, "claim", "examples/claims", "claim file, or a directory of claims")
+	flag.StringVar(&c.claims, "claim", "examples/claims", "claim files or directories of claims, comma-separated")
 	flag.StringVar(&c.observed, "observed", "", "observed composed resources: a file or a directory")
 	flag.StringVar(&c.composition, "composition", "apis/composition.yaml", "Composition for legacy claims")
 	flag.StringVar(&c.xrd, "xrd", "apis/definition.yaml", "XRD for legacy claims")
 	flag.StringVar(&c.v2Composition, "v2-composition", "examples/v2/composition.yaml", "Composition for namespaced XRs")
 	flag.StringVar(&c.v2XRD, "v2-xrd", "examples/v2/definition.yaml", "XRD for namespaced XRs")
 	flag.StringVar(&c.functions, "functions", "examples/functions.yaml", "Functions file (runtime Development)")
+	flag.BoolVar(&c.fullXR, "include-full-xr", false, "print the XR's spec and metadata too (for validation)")
 	flag.Parse()
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
@@ -98,6 +100,9 @@ func run(ctx context.Context, c config) error {
 			"--include-function-results",
 			"--function-annotations=render.crossplane.io/runtime-development-target=" + addr,
 		}
+		if c.fullXR {
+			args = append(args, "--include-full-xr")
+		}
 		if c.observed != "" {
 			args = append(args, "--observed-resources="+c.observed)
 		}
@@ -117,8 +122,21 @@ func run(ctx context.Context, c config) error {
 	return nil
 }
 
-// claimFiles lists the YAML files of a directory (sorted), or returns the one file named.
-func claimFiles(path string) ([]string, error) {
+// claimFiles expands a comma-separated list of claim files and directories into files.
+func claimFiles(paths string) ([]string, error) {
+	var files []string
+	for _, p := range strings.Split(paths, ",") {
+		f, err := claimFilesOf(p)
+		if err != nil {
+			return nil, err
+		}
+		files = append(files, f...)
+	}
+	return files, nil
+}
+
+// claimFilesOf lists the YAML files of a directory (sorted), or returns the one file named.
+func claimFilesOf(path string) ([]string, error) {
 	st, err := os.Stat(path)
 	if err != nil {
 		return nil, err

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Validates, offline, with `crossplane beta validate` (the API server's own validation library:
+# schema, unknown fields, CEL rules):
+# - the example claims and XRs against the XRDs generated from apis/;
+# - every resource they render against the real upstream CRDs in ../shared/crds.
+# `beta validate` wants Crossplane's own CRDs from the Crossplane image; they are in ../shared too,
+# so they are put where its cache would hold them and nothing is downloaded.
+set -euo pipefail
+crossplane=$1
+shared=$2
+rendered=$3
+version=$("$crossplane" version --client | awk '{print $NF}')
+cache=$(mktemp -d)
+trap 'rm -rf "$cache"' EXIT
+
+core="$cache/xpkg.crossplane.io/crossplane/crossplane@$version"
+mkdir -p "$core"
+for f in "$shared"/crds/crossplane/*.yaml; do
+  cat "$f"
+  echo '---'
+done > "$core/package.yaml"
+
+extensions="$shared/crds/provider-kubernetes,$shared/crds/provider-helm,apis/definition.yaml,examples/v2/definition.yaml"
+resources="$rendered,examples/claims,examples/xr.yaml,examples/v2/tenantcluster.yaml"
+"$crossplane" beta validate --cache-dir "$cache" \
+  --crossplane-image "xpkg.crossplane.io/crossplane/crossplane:$version" \
+  "$extensions" "$resources"
