@@ -154,9 +154,28 @@ status:
 `
 }
 
-func TestRunFunction(t *testing.T) {
-	ttl := durationpb.New(response.DefaultTTL)
+var ttl = durationpb.New(response.DefaultTTL)
 
+// devResources are the desired Namespace Object and Release of the claim team-a/dev.
+func devResources(t *testing.T, namespaceReady, releaseReady bool) map[string]*fnv1.Resource {
+	t.Helper()
+	return map[string]*fnv1.Resource{
+		"namespace": readyRes(t, wantNamespaceObject, namespaceReady),
+		"vcluster":  readyRes(t, wantRelease, releaseReady),
+	}
+}
+
+// refusedRsp is the response to a claim the function refuses: a Fatal result (nothing applied,
+// nothing deleted) and a condition on the claim with the same message.
+func refusedRsp(message string) *fnv1.RunFunctionResponse {
+	return &fnv1.RunFunctionResponse{
+		Meta:       &fnv1.ResponseMeta{Tag: "t", Ttl: ttl},
+		Results:    []*fnv1.Result{fatal(message)},
+		Conditions: []*fnv1.Condition{condition("VClusterReady", fnv1.Status_STATUS_CONDITION_FALSE, "InvalidSpec", message)},
+	}
+}
+
+func TestRunFunction(t *testing.T) {
 	type want struct {
 		rsp *fnv1.RunFunctionResponse
 	}
@@ -175,10 +194,7 @@ func TestRunFunction(t *testing.T) {
 				Meta: &fnv1.ResponseMeta{Tag: "t", Ttl: ttl},
 				Desired: &fnv1.State{
 					Composite: res(t, xrStatus("Provisioning", 0)),
-					Resources: map[string]*fnv1.Resource{
-						"namespace": readyRes(t, wantNamespaceObject, false),
-						"vcluster":  readyRes(t, wantRelease, false),
-					},
+					Resources: devResources(t, false, false),
 				},
 				Conditions: []*fnv1.Condition{
 					condition("VClusterReady", fnv1.Status_STATUS_CONDITION_FALSE, "ReleasePending", "the vcluster release is being created"),
@@ -226,10 +242,7 @@ spec: {}
 				Meta: &fnv1.ResponseMeta{Tag: "t", Ttl: ttl},
 				Desired: &fnv1.State{
 					Composite: res(t, xrStatus("Ready", 1)),
-					Resources: map[string]*fnv1.Resource{
-						"namespace": readyRes(t, wantNamespaceObject, true),
-						"vcluster":  readyRes(t, wantRelease, true),
-					},
+					Resources: devResources(t, true, true),
 				},
 				Conditions: []*fnv1.Condition{
 					condition("VClusterReady", fnv1.Status_STATUS_CONDITION_TRUE, "ReleaseDeployed", "the vcluster release is deployed"),
@@ -251,10 +264,7 @@ spec: {}
 				Meta: &fnv1.ResponseMeta{Tag: "t", Ttl: ttl},
 				Desired: &fnv1.State{
 					Composite: res(t, xrStatus("Provisioning", 2)),
-					Resources: map[string]*fnv1.Resource{
-						"namespace": readyRes(t, wantNamespaceObject, false),
-						"vcluster":  readyRes(t, wantRelease, false),
-					},
+					Resources: devResources(t, false, false),
 				},
 				Conditions: []*fnv1.Condition{
 					condition("VClusterReady", fnv1.Status_STATUS_CONDITION_FALSE, "ReleasePending",
@@ -278,10 +288,7 @@ spec: {}
 				Meta: &fnv1.ResponseMeta{Tag: "t", Ttl: ttl},
 				Desired: &fnv1.State{
 					Composite: res(t, xrStatus("Failed", 3)),
-					Resources: map[string]*fnv1.Resource{
-						"namespace": readyRes(t, wantNamespaceObject, true),
-						"vcluster":  readyRes(t, wantRelease, false),
-					},
+					Resources: devResources(t, true, false),
 				},
 				Conditions: []*fnv1.Condition{
 					condition("VClusterReady", fnv1.Status_STATUS_CONDITION_FALSE, "ReleaseFailed",
@@ -299,10 +306,7 @@ spec: {}
 				Meta: &fnv1.ResponseMeta{Tag: "t", Ttl: ttl},
 				Desired: &fnv1.State{
 					Composite: res(t, xrStatus("Provisioning", 4)),
-					Resources: map[string]*fnv1.Resource{
-						"namespace": readyRes(t, wantNamespaceObject, false),
-						"vcluster":  readyRes(t, wantRelease, false),
-					},
+					Resources: devResources(t, false, false),
 				},
 				Conditions: []*fnv1.Condition{
 					condition("VClusterReady", fnv1.Status_STATUS_CONDITION_FALSE, "ReleasePending", "the vcluster release is being created"),
@@ -344,16 +348,7 @@ metadata: {name: dev-x7k2p, labels: {crossplane.io/claim-name: dev, crossplane.i
 spec: {isolation: {podSecurity: privileged}}
 `)},
 			},
-			want: want{rsp: &fnv1.RunFunctionResponse{
-				Meta: &fnv1.ResponseMeta{Tag: "t", Ttl: ttl},
-				Results: []*fnv1.Result{
-					fatal(`spec.isolation.podSecurity: "privileged" is below this platform's floor "baseline"; ask for "baseline" or stricter`),
-				},
-				Conditions: []*fnv1.Condition{
-					condition("VClusterReady", fnv1.Status_STATUS_CONDITION_FALSE, "InvalidSpec",
-						`spec.isolation.podSecurity: "privileged" is below this platform's floor "baseline"; ask for "baseline" or stricter`),
-				},
-			}},
+			want: want{rsp: refusedRsp(`spec.isolation.podSecurity: "privileged" is below this platform's floor "baseline"; ask for "baseline" or stricter`)},
 		},
 		"UnknownSize": {
 			reason: "A size the platform does not offer is refused with the list of offered sizes.",
@@ -366,16 +361,7 @@ metadata: {name: dev-x7k2p}
 spec: {size: huge}
 `)},
 			},
-			want: want{rsp: &fnv1.RunFunctionResponse{
-				Meta: &fnv1.ResponseMeta{Tag: "t", Ttl: ttl},
-				Results: []*fnv1.Result{
-					fatal(`spec.size: size "huge" is not offered on this platform; choose one of large, medium, small`),
-				},
-				Conditions: []*fnv1.Condition{
-					condition("VClusterReady", fnv1.Status_STATUS_CONDITION_FALSE, "InvalidSpec",
-						`spec.size: size "huge" is not offered on this platform; choose one of large, medium, small`),
-				},
-			}},
+			want: want{rsp: refusedRsp(`spec.size: size "huge" is not offered on this platform; choose one of large, medium, small`)},
 		},
 		"UnofferedKubernetesVersion": {
 			reason: "A Kubernetes version the platform does not offer is refused with the offered versions.",
@@ -388,16 +374,7 @@ metadata: {name: dev-x7k2p}
 spec: {kubernetesVersion: "1.30"}
 `)},
 			},
-			want: want{rsp: &fnv1.RunFunctionResponse{
-				Meta: &fnv1.ResponseMeta{Tag: "t", Ttl: ttl},
-				Results: []*fnv1.Result{
-					fatal(`spec.kubernetesVersion: Kubernetes "1.30" is not offered on this platform; choose one of 1.36`),
-				},
-				Conditions: []*fnv1.Condition{
-					condition("VClusterReady", fnv1.Status_STATUS_CONDITION_FALSE, "InvalidSpec",
-						`spec.kubernetesVersion: Kubernetes "1.30" is not offered on this platform; choose one of 1.36`),
-				},
-			}},
+			want: want{rsp: refusedRsp(`spec.kubernetesVersion: Kubernetes "1.30" is not offered on this platform; choose one of 1.36`)},
 		},
 		"ChartVersionWithV": {
 			reason: "An input pinning the chart version with a leading v (which made provider-helm upgrade on every poll) is refused.",

@@ -4,6 +4,8 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"strings"
+
+	inputv1beta1 "github.com/tenantcluster/function-tenantcluster/apis/input/v1beta1"
 )
 
 // Kubernetes names are DNS-1123 labels of at most 63 characters. Every name the function
@@ -11,11 +13,13 @@ import (
 // here: the ID is at most maxIDLength characters and no suffix or namespace prefix is longer than
 // the rest.
 const (
-	maxLabelLength  = 63
-	maxIDLength     = 40
-	hashLength      = 8
-	maxPrefixLength = 20 // namespace.prefix in the Input
+	maxLabelLength = 63
+	maxIDLength    = 40
+	hashLength     = 8
 )
+
+// maxPrefixLength is the Input's limit on namespace.prefix, part of the same budget.
+const maxPrefixLength = inputv1beta1.MaxNamespacePrefixLength
 
 // tenantID builds a tenant's ID: the readable part, cleaned and cut to fit, followed by a hash of
 // key, the tenant's full identity. The hash is always there, not only for long names: without

@@ -13,15 +13,18 @@ import (
 // The defaults of the Input. They live here, in code, because Crossplane passes the Input to the
 // function as it is written in the Composition: no API server ever applies CRD defaults to it.
 const (
-	DefaultProviderConfig    = "default"
-	DefaultNamespacePrefix   = "tenant-"
-	DefaultChartRepository   = "https://charts.loft.sh"
-	DefaultChartName         = "vcluster"
-	DefaultChartVersion      = "0.36.1"
-	DefaultMaxHistory        = 3
-	DefaultSize              = "small"
-	DefaultPodSecurity       = "restricted"
-	DefaultPodSecurityFloor  = "baseline"
+	DefaultProviderConfig   = "default"
+	DefaultNamespacePrefix  = "tenant-"
+	DefaultChartRepository  = "https://charts.loft.sh"
+	DefaultChartName        = "vcluster"
+	DefaultChartVersion     = "0.36.1"
+	DefaultMaxHistory       = 3
+	DefaultSize             = "small"
+	DefaultPodSecurity      = "restricted"
+	DefaultPodSecurityFloor = "baseline"
+	// MaxNamespacePrefixLength bounds namespace.prefix so that every host namespace name fits
+	// in 63 characters (fn/names.go splits the budget).
+	MaxNamespacePrefixLength = 20
 	defaultKubernetesVersion = "1.36"
 	defaultKubernetesTag     = "v1.36.0"
 )
@@ -96,8 +99,8 @@ func (in *Input) Validate() error {
 	if strings.HasPrefix(in.VCluster.Chart.Version, "v") {
 		return fmt.Errorf("input vcluster.chart.version %q must not start with \"v\": write the exact chart version, e.g. %q", in.VCluster.Chart.Version, DefaultChartVersion)
 	}
-	if len(in.Namespace.Prefix) > 20 {
-		return fmt.Errorf("input namespace.prefix %q is longer than 20 characters", in.Namespace.Prefix)
+	if len(in.Namespace.Prefix) > MaxNamespacePrefixLength {
+		return fmt.Errorf("input namespace.prefix %q is longer than %d characters", in.Namespace.Prefix, MaxNamespacePrefixLength)
 	}
 	if in.VCluster.MaxHistory < 1 {
 		return fmt.Errorf("input vcluster.maxHistory must be at least 1, got %d", in.VCluster.MaxHistory)
