@@ -3,7 +3,9 @@
 package fn
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"runtime/debug"
@@ -101,8 +103,17 @@ func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) 
 // means all defaults.
 func decodeInput(req *fnv1.RunFunctionRequest) (*inputv1beta1.Input, error) {
 	in := &inputv1beta1.Input{}
-	if req.GetInput() != nil {
-		if err := request.GetInput(req, in); err != nil {
+	if s := req.GetInput(); s != nil {
+		// Decoded with encoding/json rather than request.GetInput: the JSON library behind
+		// GetInput words its errors at random ("cannot" or "unable to"), and the same request
+		// must always give the same response. Unknown fields are refused all the same.
+		raw, err := json.Marshal(s.AsMap())
+		if err != nil {
+			return nil, fmt.Errorf("cannot read the function input: %w", err)
+		}
+		dec := json.NewDecoder(bytes.NewReader(raw))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(in); err != nil {
 			return nil, fmt.Errorf("cannot read the function input (check the Composition's pipeline step): %w", err)
 		}
 	}
