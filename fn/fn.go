@@ -85,12 +85,31 @@ func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) 
 		response.Fatal(rsp, err)
 		return rsp, nil
 	}
+	target := tenantTargetLayer(t, vc.kubeconfigExported)
+	usages, err := usagesLayer(t, []dependency{
+		// The Release goes before its Namespace; the tenant target before the Release.
+		{by: vc.release, of: ns},
+		{by: target.kubernetes, of: vc.release},
+		{by: target.helm, of: vc.release},
+	}, observed)
+	if err != nil {
+		response.Fatal(rsp, err)
+		return rsp, nil
+	}
 
-	desired := []desiredResource{ns, vc.release}
+	desired := append([]desiredResource{ns, vc.release, target.kubernetes, target.helm}, usages...)
 	conditions := []layerCondition{vc.condition}
-	status := v1alpha1.TenantClusterStatus{Phase: phaseOf(conditions), VCluster: &vc.status}
+	status := v1alpha1.TenantClusterStatus{
+		Phase:        phaseOf(conditions),
+		VCluster:     &vc.status,
+		TenantTarget: &target.status,
+	}
+	if t.scope == scopeNamespaced {
+		ref := t.connectionSecretRef()
+		status.KubeconfigSecretRef = &ref
+	}
 
-	if err := writeDesired(req, rsp, desired, status); err != nil {
+	if err := writeDesired(req, rsp, desired, status, t.xrConnectionDetails(observed)); err != nil {
 		response.Fatal(rsp, err)
 		return rsp, nil
 	}
@@ -138,7 +157,7 @@ func fatalForTenant(rsp *fnv1.RunFunctionResponse, err error) {
 
 // writeDesired adds the desired composed resources and the XR status to the response, keeping
 // what earlier functions in the pipeline put there.
-func writeDesired(req *fnv1.RunFunctionRequest, rsp *fnv1.RunFunctionResponse, desired []desiredResource, status v1alpha1.TenantClusterStatus) error {
+func writeDesired(req *fnv1.RunFunctionRequest, rsp *fnv1.RunFunctionResponse, desired []desiredResource, status v1alpha1.TenantClusterStatus, conn resource.ConnectionDetails) error {
 	dcds, err := request.GetDesiredComposedResources(req)
 	if err != nil {
 		return fmt.Errorf("cannot get the desired composed resources: %w", err)
@@ -164,6 +183,12 @@ func writeDesired(req *fnv1.RunFunctionRequest, rsp *fnv1.RunFunctionResponse, d
 	}
 	if err := dxr.Resource.SetValue("status", st); err != nil {
 		return fmt.Errorf("cannot write the TenantCluster status: %w", err)
+	}
+	for k, v := range conn {
+		if dxr.ConnectionDetails == nil {
+			dxr.ConnectionDetails = resource.ConnectionDetails{}
+		}
+		dxr.ConnectionDetails[k] = v
 	}
 	if err := response.SetDesiredCompositeResource(rsp, dxr); err != nil {
 		return fmt.Errorf("cannot set the desired TenantCluster: %w", err)

@@ -59,65 +59,6 @@ spec:
           pod-security.kubernetes.io/warn: restricted
 `
 
-// restrictedSecurity is what the control plane and CoreDNS always run with.
-const restrictedSecurity = `
-            podSecurityContext:
-              fsGroup: 12345
-              seccompProfile: {type: RuntimeDefault}
-            containerSecurityContext:
-              allowPrivilegeEscalation: false
-              capabilities: {drop: [ALL]}
-              runAsGroup: 12345
-              runAsNonRoot: true
-              runAsUser: 12345
-              seccompProfile: {type: RuntimeDefault}`
-
-const wantRelease = `
-apiVersion: helm.crossplane.io/v1beta1
-kind: Release
-metadata:
-  name: team-a-dev-c553f163-vcluster
-  annotations: {crossplane.io/external-name: dev}
-  labels:` + devLabels + `
-spec:
-  providerConfigRef: {name: default}
-  forProvider:
-    chart: {repository: https://charts.loft.sh, name: vcluster, version: 0.36.1}
-    namespace: tenant-team-a-dev-c553f163
-    skipCreateNamespace: true
-    maxHistory: 3
-    values:
-      controlPlane:
-        distro:
-          k8s: {enabled: true, image: {tag: v1.36.0}}
-        statefulSet:
-          resources:
-            requests: {cpu: 200m, memory: 256Mi}
-            limits: {cpu: "1", memory: 1Gi}
-          security:` + restrictedSecurity + `
-        coredns:
-          security:` + restrictedSecurity + `
-      policies:
-        podSecurityStandard: restricted
-`
-
-func xrStatus(phase string, revision int) string {
-	rev := ""
-	if revision > 0 {
-		rev = "\n    revision: " + strconv.Itoa(revision)
-	}
-	return `
-status:
-  phase: ` + phase + `
-  vcluster:
-    namespace: tenant-team-a-dev-c553f163
-    release: dev
-    endpoint: https://dev.tenant-team-a-dev-c553f163.svc:443
-    kubernetesVersion: "1.36"
-    chartVersion: 0.36.1` + rev + `
-`
-}
-
 // namespaced turns an expected legacy managed resource into its Crossplane v2 namespaced form:
 // the namespaced API version, the XR's namespace, and a ClusterProviderConfig reference.
 func namespaced(doc, legacyAPIVersion, namespacedAPIVersion string) string {
@@ -141,12 +82,18 @@ status:
 `
 }
 
-func releaseManifest(state, ready, description string, revision int) string {
+// releaseManifest is the observed Release: its Ready condition, its Synced condition (with the
+// provider's message when false) and Helm's state.
+func releaseManifest(state, ready, syncedMessage, description string, revision int) string {
+	synced := `{type: Synced, status: "True", reason: ReconcileSuccess}`
+	if syncedMessage != "" {
+		synced = `{type: Synced, status: "False", reason: ReconcileError, message: "` + syncedMessage + `"}`
+	}
 	return wantRelease + `
 status:
   conditions:
   - {type: Ready, status: "` + ready + `", reason: Available}
-  - {type: Synced, status: "True", reason: ReconcileSuccess}
+  - ` + synced + `
   atProvider:
     state: ` + state + `
     releaseDescription: "` + description + `"
@@ -154,14 +101,54 @@ status:
 `
 }
 
+// observedReady is an observed resource with condition Ready=True.
+func observedReady(doc string) string {
+	return doc + "status: {conditions: [{type: Ready, status: \"True\", reason: Available}]}\n"
+}
+
 var ttl = durationpb.New(response.DefaultTTL)
 
-// devResources are the desired Namespace Object and Release of the claim team-a/dev.
-func devResources(t *testing.T, namespaceReady, releaseReady bool) map[string]*fnv1.Resource {
+// devResources are the desired resources of the claim team-a/dev under the default Input.
+// The tenant ProviderConfigs are ready with the Release (the Release reads the kubeconfig).
+func devResources(t *testing.T, namespaceReady, releaseReady, usagesReady bool) map[string]*fnv1.Resource {
 	t.Helper()
 	return map[string]*fnv1.Resource{
-		"namespace": readyRes(t, wantNamespaceObject, namespaceReady),
-		"vcluster":  readyRes(t, wantRelease, releaseReady),
+		"namespace":         readyRes(t, wantNamespaceObject, namespaceReady),
+		"vcluster":          readyRes(t, wantRelease, releaseReady),
+		"tenant-k8s":        readyRes(t, wantProviderConfig("kubernetes.crossplane.io/v1alpha1"), releaseReady),
+		"tenant-helm":       readyRes(t, wantProviderConfig("helm.crossplane.io/v1beta1"), releaseReady),
+		"usage-vcluster":    readyRes(t, wantUsageVCluster, usagesReady),
+		"usage-tenant-k8s":  readyRes(t, wantUsageTenantK8s, usagesReady),
+		"usage-tenant-helm": readyRes(t, wantUsageTenantHelm, usagesReady),
+	}
+}
+
+// deployedObserved is everything of the claim team-a/dev observed ready.
+func deployedObserved(t *testing.T, release string) map[string]*fnv1.Resource {
+	t.Helper()
+	return map[string]*fnv1.Resource{
+		"namespace":         res(t, observedNamespace("Active")),
+		"vcluster":          res(t, release),
+		"usage-vcluster":    res(t, observedReady(wantUsageVCluster)),
+		"usage-tenant-k8s":  res(t, observedReady(wantUsageTenantK8s)),
+		"usage-tenant-helm": res(t, observedReady(wantUsageTenantHelm)),
+	}
+}
+
+// kubeconfigPendingRsp is the response for the claim team-a/dev deployed but without its
+// kubeconfig: everything stays, nothing is ready that reads the kubeconfig.
+func kubeconfigPendingRsp(t *testing.T) *fnv1.RunFunctionResponse {
+	t.Helper()
+	return &fnv1.RunFunctionResponse{
+		Meta: &fnv1.ResponseMeta{Tag: "t", Ttl: ttl},
+		Desired: &fnv1.State{
+			Composite: res(t, xrStatus("Provisioning", 1, false)),
+			Resources: devResources(t, true, false, true),
+		},
+		Conditions: []*fnv1.Condition{
+			condition("VClusterReady", fnv1.Status_STATUS_CONDITION_FALSE, "KubeconfigPending",
+				"the vcluster is deployed; waiting for it to export its kubeconfig to Secret vc-dev-internal in namespace tenant-team-a-dev-c553f163"),
+		},
 	}
 }
 
@@ -185,7 +172,7 @@ func TestRunFunction(t *testing.T) {
 		want   want
 	}{
 		"NewLegacyTenant": {
-			reason: "A new claim with an empty spec gets the host Namespace and the vcluster Release with the platform's defaults, both not ready yet.",
+			reason: "A new claim with an empty spec gets the host Namespace, the vcluster Release, the tenant ProviderConfigs and the Usages that order their deletion, with the platform's defaults, none ready yet.",
 			req: &fnv1.RunFunctionRequest{
 				Meta:     &fnv1.RequestMeta{Tag: "t"},
 				Observed: &fnv1.State{Composite: res(t, legacyXR)},
@@ -193,8 +180,8 @@ func TestRunFunction(t *testing.T) {
 			want: want{rsp: &fnv1.RunFunctionResponse{
 				Meta: &fnv1.ResponseMeta{Tag: "t", Ttl: ttl},
 				Desired: &fnv1.State{
-					Composite: res(t, xrStatus("Provisioning", 0)),
-					Resources: devResources(t, false, false),
+					Composite: res(t, xrStatus("Provisioning", 0, false)),
+					Resources: devResources(t, false, false, false),
 				},
 				Conditions: []*fnv1.Condition{
 					condition("VClusterReady", fnv1.Status_STATUS_CONDITION_FALSE, "ReleasePending", "the vcluster release is being created"),
@@ -202,7 +189,7 @@ func TestRunFunction(t *testing.T) {
 			}},
 		},
 		"NewNamespacedTenant": {
-			reason: "A Crossplane v2 namespaced XR composes the namespaced provider kinds in its own namespace, referring to ClusterProviderConfigs; names are the same as for the claim team-a/dev.",
+			reason: "A Crossplane v2 namespaced XR composes the namespaced provider kinds in its own namespace, referring to ClusterProviderConfigs; its Release writes the kubeconfig into the tenant's namespace, its tenant ProviderConfigs and Usages are namespaced too.",
 			req: &fnv1.RunFunctionRequest{
 				Meta: &fnv1.RequestMeta{Tag: "t"},
 				Observed: &fnv1.State{Composite: res(t, `
@@ -215,11 +202,8 @@ spec: {}
 			want: want{rsp: &fnv1.RunFunctionResponse{
 				Meta: &fnv1.ResponseMeta{Tag: "t", Ttl: ttl},
 				Desired: &fnv1.State{
-					Composite: res(t, xrStatus("Provisioning", 0)),
-					Resources: map[string]*fnv1.Resource{
-						"namespace": readyRes(t, namespaced(wantNamespaceObject, "kubernetes.crossplane.io/v1alpha2", "kubernetes.m.crossplane.io/v1alpha1"), false),
-						"vcluster":  readyRes(t, namespaced(wantRelease, "helm.crossplane.io/v1beta1", "helm.m.crossplane.io/v1beta1"), false),
-					},
+					Composite: res(t, xrStatus("Provisioning", 0, false)+"  kubeconfigSecretRef: {name: dev-kubeconfig, namespace: team-a}\n"),
+					Resources: namespacedDevResources(t),
 				},
 				Conditions: []*fnv1.Condition{
 					condition("VClusterReady", fnv1.Status_STATUS_CONDITION_FALSE, "ReleasePending", "the vcluster release is being created"),
@@ -227,27 +211,76 @@ spec: {}
 			}},
 		},
 		"DeployedTenant": {
-			reason: "Once the Namespace is active and the Release deployed and ready, both are ready, VClusterReady is true, the phase is Ready and the Helm revision is reported.",
+			reason: "Once the Namespace is active, the Release deployed and ready (so its kubeconfig was read) and the Usages in effect, everything is ready, VClusterReady is true, the tenant target is ready and the Helm revision is reported.",
 			req: &fnv1.RunFunctionRequest{
 				Meta: &fnv1.RequestMeta{Tag: "t"},
 				Observed: &fnv1.State{
 					Composite: res(t, legacyXR),
-					Resources: map[string]*fnv1.Resource{
-						"namespace": res(t, observedNamespace("Active")),
-						"vcluster":  res(t, releaseManifest("deployed", "True", "Install complete", 1)),
-					},
+					Resources: deployedObserved(t, releaseManifest("deployed", "True", "", "Install complete", 1)),
 				},
 			},
 			want: want{rsp: &fnv1.RunFunctionResponse{
 				Meta: &fnv1.ResponseMeta{Tag: "t", Ttl: ttl},
 				Desired: &fnv1.State{
-					Composite: res(t, xrStatus("Ready", 1)),
-					Resources: devResources(t, true, true),
+					Composite: res(t, xrStatus("Ready", 1, true)),
+					Resources: devResources(t, true, true, true),
 				},
 				Conditions: []*fnv1.Condition{
-					condition("VClusterReady", fnv1.Status_STATUS_CONDITION_TRUE, "ReleaseDeployed", "the vcluster release is deployed"),
+					condition("VClusterReady", fnv1.Status_STATUS_CONDITION_TRUE, "Available", "the vcluster is deployed and its kubeconfig is exported"),
 				},
 			}},
+		},
+		"KubeconfigConnectionDetails": {
+			reason: "A legacy XR passes the tenant's kubeconfig from the Release's connection details to its own (the claim's connection secret), and only that key.",
+			req: &fnv1.RunFunctionRequest{
+				Meta: &fnv1.RequestMeta{Tag: "t"},
+				Observed: &fnv1.State{
+					Composite: res(t, legacyXR),
+					Resources: func() map[string]*fnv1.Resource {
+						r := deployedObserved(t, releaseManifest("deployed", "True", "", "Install complete", 1))
+						r["vcluster"].ConnectionDetails = map[string][]byte{"kubeconfig": []byte("apiVersion: v1\nkind: Config\n"), "other": []byte("x")}
+						return r
+					}(),
+				},
+			},
+			want: want{rsp: &fnv1.RunFunctionResponse{
+				Meta: &fnv1.ResponseMeta{Tag: "t", Ttl: ttl},
+				Desired: &fnv1.State{
+					Composite: func() *fnv1.Resource {
+						r := res(t, xrStatus("Ready", 1, true))
+						r.ConnectionDetails = map[string][]byte{"kubeconfig": []byte("apiVersion: v1\nkind: Config\n")}
+						return r
+					}(),
+					Resources: devResources(t, true, true, true),
+				},
+				Conditions: []*fnv1.Condition{
+					condition("VClusterReady", fnv1.Status_STATUS_CONDITION_TRUE, "Available", "the vcluster is deployed and its kubeconfig is exported"),
+				},
+			}},
+		},
+		"KubeconfigPending": {
+			reason: "A deployed Release whose kubeconfig Secret the syncer has not written yet (provider-helm cannot read its connection details) says so, and the tenant target is not ready.",
+			req: &fnv1.RunFunctionRequest{
+				Meta: &fnv1.RequestMeta{Tag: "t"},
+				Observed: &fnv1.State{
+					Composite: res(t, legacyXR),
+					Resources: deployedObserved(t, releaseManifest("deployed", "False",
+						`cannot get connection details: cannot get object: secrets \"vc-dev-internal\" not found`, "Install complete", 1)),
+				},
+			},
+			want: want{rsp: kubeconfigPendingRsp(t)},
+		},
+		"KubeconfigLost": {
+			reason: "A kubeconfig Secret that disappears after the Release was ready leaves Ready=True from before but fails the sync: the vcluster is not available.",
+			req: &fnv1.RunFunctionRequest{
+				Meta: &fnv1.RequestMeta{Tag: "t"},
+				Observed: &fnv1.State{
+					Composite: res(t, legacyXR),
+					Resources: deployedObserved(t, releaseManifest("deployed", "True",
+						`cannot get connection details: cannot get object: secrets \"vc-dev-internal\" not found`, "Install complete", 1)),
+				},
+			},
+			want: want{rsp: kubeconfigPendingRsp(t)},
 		},
 		"DeployedButNotUpToDate": {
 			reason: "A Release in state deployed whose Ready condition is not true (the provider has not compared it with the new spec yet) is not ready.",
@@ -256,15 +289,15 @@ spec: {}
 				Observed: &fnv1.State{
 					Composite: res(t, legacyXR),
 					Resources: map[string]*fnv1.Resource{
-						"vcluster": res(t, releaseManifest("deployed", "False", "Upgrade complete", 2)),
+						"vcluster": res(t, releaseManifest("deployed", "False", "", "Upgrade complete", 2)),
 					},
 				},
 			},
 			want: want{rsp: &fnv1.RunFunctionResponse{
 				Meta: &fnv1.ResponseMeta{Tag: "t", Ttl: ttl},
 				Desired: &fnv1.State{
-					Composite: res(t, xrStatus("Provisioning", 2)),
-					Resources: devResources(t, false, false),
+					Composite: res(t, xrStatus("Provisioning", 2, false)),
+					Resources: devResources(t, false, false, false),
 				},
 				Conditions: []*fnv1.Condition{
 					condition("VClusterReady", fnv1.Status_STATUS_CONDITION_FALSE, "ReleasePending",
@@ -280,15 +313,15 @@ spec: {}
 					Composite: res(t, legacyXR),
 					Resources: map[string]*fnv1.Resource{
 						"namespace": res(t, observedNamespace("Active")),
-						"vcluster":  res(t, releaseManifest("failed", "False", "values don't meet the specifications of the schema", 3)),
+						"vcluster":  res(t, releaseManifest("failed", "False", "", "values don't meet the specifications of the schema", 3)),
 					},
 				},
 			},
 			want: want{rsp: &fnv1.RunFunctionResponse{
 				Meta: &fnv1.ResponseMeta{Tag: "t", Ttl: ttl},
 				Desired: &fnv1.State{
-					Composite: res(t, xrStatus("Failed", 3)),
-					Resources: devResources(t, true, false),
+					Composite: res(t, xrStatus("Failed", 3, false)),
+					Resources: devResources(t, true, false, false),
 				},
 				Conditions: []*fnv1.Condition{
 					condition("VClusterReady", fnv1.Status_STATUS_CONDITION_FALSE, "ReleaseFailed",
@@ -305,8 +338,8 @@ spec: {}
 			want: want{rsp: &fnv1.RunFunctionResponse{
 				Meta: &fnv1.ResponseMeta{Tag: "t", Ttl: ttl},
 				Desired: &fnv1.State{
-					Composite: res(t, xrStatus("Provisioning", 4)),
-					Resources: devResources(t, false, false),
+					Composite: res(t, xrStatus("Provisioning", 4, false)),
+					Resources: devResources(t, false, false, false),
 				},
 				Conditions: []*fnv1.Condition{
 					condition("VClusterReady", fnv1.Status_STATUS_CONDITION_FALSE, "ReleasePending", "the vcluster release is being created"),
@@ -325,12 +358,12 @@ spec: {}
 			want: want{rsp: &fnv1.RunFunctionResponse{
 				Meta: &fnv1.ResponseMeta{Tag: "t", Ttl: ttl},
 				Desired: &fnv1.State{
-					Composite: res(t, xrStatus("Provisioning", 0)),
-					Resources: map[string]*fnv1.Resource{
-						"extra":     res(t, `{apiVersion: v1, kind: ConfigMap, metadata: {name: extra}}`),
-						"namespace": readyRes(t, wantNamespaceObject, false),
-						"vcluster":  readyRes(t, wantRelease, false),
-					},
+					Composite: res(t, xrStatus("Provisioning", 0, false)),
+					Resources: func() map[string]*fnv1.Resource {
+						r := devResources(t, false, false, false)
+						r["extra"] = res(t, `{apiVersion: v1, kind: ConfigMap, metadata: {name: extra}}`)
+						return r
+					}(),
 				},
 				Conditions: []*fnv1.Condition{
 					condition("VClusterReady", fnv1.Status_STATUS_CONDITION_FALSE, "ReleasePending", "the vcluster release is being created"),

@@ -37,3 +37,20 @@ func (s scope) providerConfigRef(name string) map[string]any {
 	}
 	return map[string]any{"name": name}
 }
+
+// kubernetesProviderConfigAPIVersion and helmProviderConfigAPIVersion are the ProviderConfigs a
+// tenant target is made of: cluster-scoped for legacy XRs, in the XR's namespace for namespaced
+// ones.
+func (s scope) kubernetesProviderConfigAPIVersion() string {
+	if s == scopeNamespaced {
+		return "kubernetes.m.crossplane.io/v1alpha1"
+	}
+	return "kubernetes.crossplane.io/v1alpha1"
+}
+
+func (s scope) helmProviderConfigAPIVersion() string {
+	if s == scopeNamespaced {
+		return "helm.m.crossplane.io/v1beta1"
+	}
+	return "helm.crossplane.io/v1beta1"
+}

@@ -38,6 +38,9 @@ type tenant struct {
 	sizeName          string
 	size              inputv1beta1.SizeProfile
 	podSecurity       v1alpha1.PodSecurityLevel
+	isolation         isolation
+	exposure          exposure
+	backingStore      string
 
 	input *inputv1beta1.Input
 	// observedStatus is the XR's status as last written, for facts kept from earlier runs.
@@ -124,7 +127,18 @@ func (t *tenant) applySpec(spec v1alpha1.TenantClusterSpec) error {
 			"%q is below this platform's floor %q; ask for %q or stricter", level, in.Policy.PodSecurityFloor, in.Policy.PodSecurityFloor)}
 	}
 	t.podSecurity = v1alpha1.PodSecurityLevel(level)
-	return nil
+
+	iso, err := resolveIsolation(spec, size, in)
+	if err != nil {
+		return err
+	}
+	t.isolation = iso
+	exp, err := resolveExposure(spec, t.id, in)
+	if err != nil {
+		return err
+	}
+	t.exposure = exp
+	return t.resolveBackingStore()
 }
 
 // composedName is the metadata.name of a composed managed resource. Legacy managed resources are

@@ -3,6 +3,7 @@ package fn
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 
 	helmv1beta1 "github.com/crossplane-contrib/provider-helm/apis/cluster/release/v1beta1"
 	"github.com/crossplane/function-sdk-go/resource"
@@ -21,14 +22,26 @@ const resourceVCluster resource.Name = "vcluster"
 const (
 	conditionVClusterReady = "VClusterReady"
 
-	reasonReleasePending  = "ReleasePending"
-	reasonReleaseFailed   = "ReleaseFailed"
-	reasonReleaseDeployed = "ReleaseDeployed"
+	reasonReleasePending    = "ReleasePending"
+	reasonReleaseFailed     = "ReleaseFailed"
+	reasonKubeconfigPending = "KubeconfigPending"
+	reasonAvailable         = "Available"
 )
+
+// connectionDetailsError starts provider-helm's error when it cannot read a Release's
+// connection details: for the vcluster, the kubeconfig Secrets the syncer has not written yet.
+const connectionDetailsError = "cannot get connection details"
 
 // nonRootUID runs the virtual cluster's pods as a fixed unprivileged user; the chart's default
 // runs the control plane as root, which the Pod Security Standard "restricted" refuses.
 const nonRootUID int64 = 12345
+
+// The backing stores of a virtual cluster.
+const (
+	backingStoreEmbedded     = "sqlite"
+	backingStoreEtcd         = "etcd"
+	backingStoreEmbeddedEtcd = "embedded-etcd"
+)
 
 // vclusterOutput is what the vcluster layer returns: its Release, its condition and its part of
 // the XR status.
@@ -36,6 +49,9 @@ type vclusterOutput struct {
 	release   desiredResource
 	condition layerCondition
 	status    v1alpha1.VClusterStatus
+	// kubeconfigExported is true once the Release has copied the virtual cluster's kubeconfig
+	// into its connection secret.
+	kubeconfigExported bool
 }
 
 // vclusterLayer composes the Helm Release of the vcluster chart in the tenant's host namespace.
@@ -64,6 +80,8 @@ func vclusterLayer(t *tenant, observed observedState) (vclusterOutput, error) {
 				"maxHistory":          int64(t.input.VCluster.MaxHistory),
 				"values":              values,
 			},
+			"connectionDetails":          t.releaseConnectionDetails(),
+			"writeConnectionSecretToRef": t.writeConnectionSecretToRef(),
 		},
 	}
 	// Helm's own release name is the Release's external name.
@@ -71,16 +89,22 @@ func vclusterLayer(t *tenant, observed observedState) (vclusterOutput, error) {
 
 	obs := observedRelease(observed.get(resourceVCluster))
 	out := vclusterOutput{
-		release: desiredResource{name: resourceVCluster, object: release, ready: obs.ready},
+		release: desiredResource{name: resourceVCluster, object: release, ready: obs.available()},
 		status: v1alpha1.VClusterStatus{
 			Namespace:         t.hostNamespace,
 			Release:           t.releaseName,
-			Endpoint:          fmt.Sprintf("https://%s.%s.svc:443", t.releaseName, t.hostNamespace),
+			Endpoint:          t.internalEndpoint(),
+			InternalEndpoint:  t.internalEndpoint(),
 			KubernetesVersion: t.kubernetesVersion,
 			ChartVersion:      chart.Version,
 			Revision:          obs.revision,
+			BackingStore:      t.backingStore,
 		},
-		condition: obs.condition(),
+		condition:          obs.condition(t),
+		kubeconfigExported: obs.available(),
+	}
+	if t.exposure.exposed() {
+		out.status.Endpoint = t.externalEndpoint()
 	}
 	if out.status.Revision == 0 && t.observedStatus.VCluster != nil {
 		// Keep the last known revision while the Release is not observed (for example on the run
@@ -90,9 +114,96 @@ func vclusterLayer(t *tenant, observed observedState) (vclusterOutput, error) {
 	return out, nil
 }
 
+// resolveBackingStore picks where the virtual cluster keeps its data: the chart's embedded
+// database for one replica, etcd for several (embedded etcd needs vCluster Pro). Once a virtual
+// cluster exists its backing store is a fact kept in the XR status, and a size that needs a
+// different one is refused: switching would start the virtual cluster empty.
+func (t *tenant) resolveBackingStore() error {
+	want := backingStoreEmbedded
+	if t.size.Replicas > 1 {
+		want = backingStoreEtcd
+		if t.input.VCluster.AllowPro {
+			want = backingStoreEmbeddedEtcd
+		}
+	}
+	have := ""
+	if t.observedStatus.VCluster != nil {
+		have = t.observedStatus.VCluster.BackingStore
+	}
+	switch {
+	case have == "" || have == want:
+		t.backingStore = want
+	case have != backingStoreEmbedded && want != backingStoreEmbedded:
+		// Both etcd: the platform changed vcluster.allowPro. Existing tenants keep theirs.
+		t.backingStore = have
+		if have == backingStoreEmbeddedEtcd && !t.input.VCluster.AllowPro {
+			return fmt.Errorf("this virtual cluster keeps its data in embedded etcd, a vCluster Pro feature the platform no longer allows (input vcluster.allowPro)")
+		}
+	default:
+		return &fieldError{field: "size", message: fmt.Sprintf(
+			"size %q runs %d control plane replicas on %s, but this virtual cluster keeps its data in %s, which cannot change without losing it; choose a size with %s",
+			t.sizeName, t.size.Replicas, want, have, map[bool]string{true: "one replica", false: "more than one replica"}[have == backingStoreEmbedded])}
+	}
+	return nil
+}
+
 // vclusterValues are the chart values for this tenant.
 func (t *tenant) vclusterValues() vclusterValues {
-	restricted := securityValues{
+	restricted := restrictedSecurity()
+	size := t.size
+	persistence := persistenceValues{VolumeClaim: volumeClaimValues{
+		StorageClass:    size.Persistence.StorageClass,
+		RetentionPolicy: size.Persistence.RetentionPolicy,
+	}}
+	if size.Persistence.Size != nil {
+		persistence.VolumeClaim.Size = size.Persistence.Size.String()
+	}
+	var scheduling *schedulingValues
+	if s := size.Scheduling; s != nil {
+		scheduling = &schedulingValues{
+			NodeSelector: s.NodeSelector, Affinity: s.Affinity, Tolerations: s.Tolerations, PriorityClassName: s.PriorityClassName,
+		}
+	}
+	cp := controlPlaneValues{
+		Distro: distroValues{K8s: k8sDistroValues{Enabled: true, Image: imageValues{Tag: t.imageTag}}},
+		StatefulSet: statefulSetValues{
+			HighAvailability: highAvailabilityValues{Replicas: size.Replicas},
+			Resources:        resourcesValues{Requests: size.ControlPlane.Requests, Limits: size.ControlPlane.Limits},
+			Scheduling:       scheduling,
+			// Whatever level the tenant asked for, the control plane itself always meets
+			// "restricted": it runs in the host namespace under the tenant's level.
+			Security:    restricted,
+			Persistence: persistence,
+		},
+		CoreDNS: coreDNSValues{Security: restricted},
+		Proxy:   proxyValues{ExtraSANs: t.extraSANs()},
+	}
+	switch t.backingStore {
+	case backingStoreEtcd:
+		cp.BackingStore = &backingStoreValues{Etcd: etcdValues{Deploy: &etcdDeployValues{
+			Enabled: true,
+			StatefulSet: etcdStatefulSetValues{
+				HighAvailability: highAvailabilityValues{Replicas: size.Replicas},
+				Scheduling:       scheduling,
+				Security:         restricted,
+				Persistence:      persistence,
+			},
+		}}}
+	case backingStoreEmbeddedEtcd:
+		cp.BackingStore = &backingStoreValues{Etcd: etcdValues{Embedded: &enabledValues{Enabled: true}}}
+	}
+	t.exposureValues(&cp)
+	return vclusterValues{
+		ControlPlane:     cp,
+		Policies:         t.policiesValues(),
+		ExportKubeConfig: t.exportKubeConfigValues(),
+	}
+}
+
+// restrictedSecurity are pod and container security contexts that meet the Pod Security
+// Standard "restricted".
+func restrictedSecurity() securityValues {
+	return securityValues{
 		PodSecurityContext: &corev1.PodSecurityContext{
 			FSGroup:        ptr.To(nonRootUID),
 			SeccompProfile: &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault},
@@ -106,19 +217,6 @@ func (t *tenant) vclusterValues() vclusterValues {
 			SeccompProfile:           &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault},
 		},
 	}
-	return vclusterValues{
-		ControlPlane: controlPlaneValues{
-			Distro: distroValues{K8s: k8sDistroValues{Enabled: true, Image: imageValues{Tag: t.imageTag}}},
-			StatefulSet: statefulSetValues{
-				Resources: resourcesValues{Requests: t.size.ControlPlane.Requests, Limits: t.size.ControlPlane.Limits},
-				// Whatever level the tenant asked for, the control plane itself always meets
-				// "restricted": it runs in the host namespace under the tenant's level.
-				Security: restricted,
-			},
-			CoreDNS: coreDNSValues{Security: restricted},
-		},
-		Policies: policiesValues{PodSecurityStandard: string(t.podSecurity)},
-	}
 }
 
 // releaseObservation is what the function reads from the observed Release.
@@ -128,6 +226,8 @@ type releaseObservation struct {
 	state    string
 	message  string
 	revision int64
+	// kubeconfigMissing: provider-helm could not read the kubeconfig Secrets.
+	kubeconfigMissing bool
 }
 
 func observedRelease(u *composed.Unstructured) releaseObservation {
@@ -145,36 +245,52 @@ func observedRelease(u *composed.Unstructured) releaseObservation {
 		message:  r.Status.AtProvider.ReleaseDescription,
 		revision: int64(r.Status.AtProvider.Revision),
 	}
-	// Ready needs both: the provider's Ready condition (it compared the release with the desired
-	// spec) and Helm's own state.
+	// provider-helm sets Ready only once the release is deployed, matches the desired spec, and
+	// its connection details (the kubeconfigs) were read; Helm's state must agree.
 	o.ready = isReady(u) && o.state == "deployed"
-	if synced := u.GetCondition("Synced"); o.message == "" && synced.Status == corev1.ConditionFalse {
-		o.message = synced.Message
+	if synced := u.GetCondition("Synced"); synced.Status == corev1.ConditionFalse {
+		o.kubeconfigMissing = strings.Contains(synced.Message, connectionDetailsError)
+		if o.message == "" || o.kubeconfigMissing {
+			o.message = synced.Message
+		}
 	}
 	return o
 }
 
-func (o releaseObservation) condition() layerCondition {
+// available reports whether the virtual cluster is deployed and its kubeconfig exported. A
+// kubeconfig that disappears later makes provider-helm fail its sync while Ready stays True
+// from before: that is not available.
+func (o releaseObservation) available() bool {
+	return o.ready && !o.kubeconfigMissing
+}
+
+func (o releaseObservation) condition(t *tenant) layerCondition {
+	c := layerCondition{typ: conditionVClusterReady}
 	switch {
-	case o.ready:
-		return layerCondition{typ: conditionVClusterReady, status: true, reason: reasonReleaseDeployed,
-			message: "the vcluster release is deployed"}
+	case o.available():
+		c.status, c.reason = true, reasonAvailable
+		c.message = "the vcluster is deployed and its kubeconfig is exported"
 	case o.state == "failed":
-		return layerCondition{typ: conditionVClusterReady, reason: reasonReleaseFailed, failed: true,
-			message: "the vcluster release failed: " + o.message}
+		c.reason, c.failed = reasonReleaseFailed, true
+		c.message = "the vcluster release failed: " + o.message
+	case o.state == "deployed" && o.kubeconfigMissing:
+		c.reason = reasonKubeconfigPending
+		c.message = fmt.Sprintf("the vcluster is deployed; waiting for it to export its kubeconfig to Secret %s in namespace %s",
+			t.kubeconfigSecrets()[0].values.Name, t.hostNamespace)
 	case !o.seen:
-		return layerCondition{typ: conditionVClusterReady, reason: reasonReleasePending,
-			message: "the vcluster release is being created"}
+		c.reason = reasonReleasePending
+		c.message = "the vcluster release is being created"
 	default:
-		msg := "the vcluster release is not deployed yet"
+		c.reason = reasonReleasePending
+		c.message = "the vcluster release is not deployed yet"
 		if o.state != "" {
-			msg += " (Helm state " + o.state + ")"
+			c.message += " (Helm state " + o.state + ")"
 		}
 		if o.message != "" {
-			msg += ": " + o.message
+			c.message += ": " + o.message
 		}
-		return layerCondition{typ: conditionVClusterReady, reason: reasonReleasePending, message: msg}
 	}
+	return c
 }
 
 // toMap turns a typed value into the map form a manifest holds.

@@ -49,9 +49,11 @@ func run(crdPath, out string) error {
 		"kind":       "CompositeResourceDefinition",
 		"metadata":   map[string]any{"name": "xtenantclusters." + group},
 		"spec": map[string]any{
-			"group":                 group,
-			"names":                 map[string]any{"kind": "XTenantCluster", "plural": "xtenantclusters"},
-			"claimNames":            map[string]any{"kind": "TenantCluster", "plural": "tenantclusters"},
+			"group":      group,
+			"names":      map[string]any{"kind": "XTenantCluster", "plural": "xtenantclusters"},
+			"claimNames": map[string]any{"kind": "TenantCluster", "plural": "tenantclusters"},
+			// The tenant's kubeconfig, copied to the claim's writeConnectionSecretToRef.
+			"connectionSecretKeys":  []any{"kubeconfig"},
 			"defaultCompositionRef": map[string]any{"name": composition},
 			"versions":              versions,
 		},

@@ -45,6 +45,11 @@ func ToXR(obj map[string]any) (map[string]any, error) {
 	for k, v := range spec {
 		xrSpec[k] = v
 	}
+	if _, ok := xrSpec["writeConnectionSecretToRef"]; ok {
+		// Crossplane writes the XR's connection secret to its own namespace and copies it to
+		// the Secret the claim names.
+		xrSpec["writeConnectionSecretToRef"] = map[string]any{"name": name + "-connection", "namespace": CrossplaneNamespace}
+	}
 	xrSpec["claimRef"] = map[string]any{
 		"apiVersion": LegacyAPIVersion, "kind": ClaimKind, "name": name, "namespace": namespace,
 	}
@@ -61,6 +66,9 @@ func ToXR(obj map[string]any) (map[string]any, error) {
 		"spec": xrSpec,
 	}, nil
 }
+
+// CrossplaneNamespace is where Crossplane keeps a claimed XR's connection secret.
+const CrossplaneNamespace = "crossplane-system"
 
 // ReadXR reads a claim or XR from a YAML file and returns its composite resource.
 func ReadXR(path string) (map[string]any, error) {

@@ -2,6 +2,7 @@ package v1beta1
 
 import (
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
@@ -40,6 +41,19 @@ type Input struct {
 	// Policy is what tenants may and may not ask for.
 	// +optional
 	Policy Policy `json:"policy,omitempty"`
+
+	// Exposure configures how tenants' API servers can be exposed; a way that is not configured
+	// here is not offered.
+	// +optional
+	Exposure ExposureSettings `json:"exposure,omitempty"`
+
+	// Kubeconfig configures where the virtual clusters' kubeconfigs are kept.
+	// +optional
+	Kubeconfig KubeconfigSettings `json:"kubeconfig,omitempty"`
+
+	// Usages configures the Crossplane Usages that order deletion.
+	// +optional
+	Usages UsageSettings `json:"usages,omitempty"`
 }
 
 // Targets names the ProviderConfigs of each target cluster.
@@ -47,6 +61,31 @@ type Targets struct {
 	// Host is the cluster the virtual clusters run on.
 	// +optional
 	Host Target `json:"host,omitempty"`
+
+	// Tenant configures the ProviderConfigs the function creates for each virtual cluster.
+	// +optional
+	Tenant TenantTarget `json:"tenant,omitempty"`
+}
+
+// TenantEndpoint is which API server URL the tenant ProviderConfigs use.
+// +kubebuilder:validation:Enum=Internal;External
+type TenantEndpoint string
+
+// The endpoints a tenant ProviderConfig can use.
+const (
+	// TenantEndpointInternal is the in-cluster Service URL: Crossplane runs on the host cluster.
+	TenantEndpointInternal TenantEndpoint = "Internal"
+	// TenantEndpointExternal is the exposed URL: Crossplane runs elsewhere. Every tenant must
+	// then be exposed.
+	TenantEndpointExternal TenantEndpoint = "External"
+)
+
+// TenantTarget configures the ProviderConfigs that reach inside each virtual cluster.
+type TenantTarget struct {
+	// Endpoint is Internal (Crossplane runs on the host cluster and reaches the virtual cluster
+	// through its Service) or External (through its exposed URL). Default: Internal.
+	// +optional
+	Endpoint TenantEndpoint `json:"endpoint,omitempty"`
 }
 
 // Target is one Kubernetes API endpoint, reached through a provider-kubernetes and a
@@ -87,6 +126,11 @@ type VClusterSettings struct {
 	// +kubebuilder:validation:Minimum=1
 	// +kubebuilder:validation:Maximum=100
 	MaxHistory int `json:"maxHistory,omitempty"`
+	// AllowPro lets the function use chart features that need a vCluster Pro license (fields
+	// the chart's values schema marks "pro"): today the embedded etcd of highly available
+	// control planes. Without it, highly available control planes use a deployed etcd.
+	// +optional
+	AllowPro bool `json:"allowPro,omitempty"`
 	// KubernetesVersions are the Kubernetes versions tenants may run, each with the image tag of
 	// the chart's distro image (ghcr.io/loft-sh/kubernetes) that provides it. Default: 1.36 →
 	// v1.36.0, the chart's own default.
@@ -121,12 +165,82 @@ type KubernetesVersion struct {
 	ImageTag string `json:"imageTag"`
 }
 
-// SizeProfile is one size a tenant can pick.
+// SizeProfile is one size a tenant can pick: the virtual cluster's control plane and how much
+// the tenant's workloads may use.
 type SizeProfile struct {
 	// ControlPlane are the resources of the virtual cluster's control plane (syncer and API
 	// server container).
 	// +optional
 	ControlPlane Resources `json:"controlPlane,omitempty"`
+	// Replicas of the control plane. More than one makes it highly available, which needs etcd
+	// as its backing store; a tenant cannot move between one replica and several later, because
+	// the backing store cannot change under an existing virtual cluster. Default: 1.
+	// +optional
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=7
+	Replicas int32 `json:"replicas,omitempty"`
+	// Persistence is the control plane's data volume.
+	// +optional
+	Persistence *Persistence `json:"persistence,omitempty"`
+	// Scheduling places the control plane's pods on the host cluster.
+	// +optional
+	Scheduling *Scheduling `json:"scheduling,omitempty"`
+	// Quota bounds what all of the tenant's workloads together may use (a ResourceQuota on the
+	// host namespace), e.g. requests.cpu, limits.memory, count/pods. Keys the profile leaves out
+	// keep the chart's defaults.
+	// +optional
+	Quota corev1.ResourceList `json:"quota,omitempty"`
+	// LimitRange gives containers default resources and bounds them.
+	// +optional
+	LimitRange *LimitRange `json:"limitRange,omitempty"`
+}
+
+// Persistence is a control plane's data volume.
+type Persistence struct {
+	// Size of the volume. Default: the chart's (5Gi).
+	// +optional
+	Size *resource.Quantity `json:"size,omitempty"`
+	// StorageClass of the volume. Default: the host cluster's default class.
+	// +optional
+	StorageClass string `json:"storageClass,omitempty"`
+	// RetentionPolicy is whether the volume is kept (Retain) or deleted (Delete) with the
+	// virtual cluster. Default: Retain, so that deleting a tenant never deletes its data by
+	// surprise.
+	// +optional
+	// +kubebuilder:validation:Enum=Retain;Delete
+	RetentionPolicy string `json:"retentionPolicy,omitempty"`
+}
+
+// Scheduling places pods on nodes.
+type Scheduling struct {
+	// NodeSelector the pods' nodes must match.
+	// +optional
+	NodeSelector map[string]string `json:"nodeSelector,omitempty"`
+	// Tolerations of the pods.
+	// +optional
+	Tolerations []corev1.Toleration `json:"tolerations,omitempty"`
+	// Affinity of the pods.
+	// +optional
+	Affinity *corev1.Affinity `json:"affinity,omitempty"`
+	// PriorityClassName of the pods.
+	// +optional
+	PriorityClassName string `json:"priorityClassName,omitempty"`
+}
+
+// LimitRange gives containers default resources and bounds them.
+type LimitRange struct {
+	// Default limits of a container that sets none.
+	// +optional
+	Default corev1.ResourceList `json:"default,omitempty"`
+	// DefaultRequest is the requests of a container that sets none.
+	// +optional
+	DefaultRequest corev1.ResourceList `json:"defaultRequest,omitempty"`
+	// Max is the most a container may ask for.
+	// +optional
+	Max corev1.ResourceList `json:"max,omitempty"`
+	// Min is the least a container may ask for.
+	// +optional
+	Min corev1.ResourceList `json:"min,omitempty"`
 }
 
 // Resources are container resource requests and limits.
@@ -152,6 +266,10 @@ type Defaults struct {
 	// +optional
 	// +kubebuilder:validation:Enum=privileged;baseline;restricted
 	PodSecurity string `json:"podSecurity,omitempty"`
+	// Exposure for claims without spec.exposure.type. Default: None.
+	// +optional
+	// +kubebuilder:validation:Enum=None;Ingress;LoadBalancer
+	Exposure string `json:"exposure,omitempty"`
 }
 
 // Policy limits what tenants may ask for.
@@ -161,4 +279,108 @@ type Policy struct {
 	// +optional
 	// +kubebuilder:validation:Enum=privileged;baseline;restricted
 	PodSecurityFloor string `json:"podSecurityFloor,omitempty"`
+	// MaxQuota bounds the quota entries a claim may override in spec.resources.quota; a claim
+	// can override only the entries named here. Default: none (no overrides).
+	// +optional
+	MaxQuota corev1.ResourceList `json:"maxQuota,omitempty"`
+	// Network bounds the tenants' egress.
+	// +optional
+	Network NetworkPolicy `json:"network,omitempty"`
+}
+
+// NetworkPolicy bounds what tenants' workloads may reach. Every tenant's workloads are confined
+// by network policies; these are the only ways out a claim can ask for.
+type NetworkPolicy struct {
+	// DenyPublicEgress refuses tenants access to public addresses. Default: false (tenants
+	// get public egress unless their claim turns it off).
+	// +optional
+	DenyPublicEgress bool `json:"denyPublicEgress,omitempty"`
+	// PublicEgressExcept are the ranges public egress never reaches. Default: the private,
+	// shared and loopback ranges (10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16, 100.64.0.0/10,
+	// 127.0.0.0/8, 169.254.0.0/16).
+	// +optional
+	PublicEgressExcept []string `json:"publicEgressExcept,omitempty"`
+	// EgressCIDRs are the ranges a claim's spec.isolation.network.egressCIDRs must lie in.
+	// Default: none.
+	// +optional
+	EgressCIDRs []string `json:"egressCIDRs,omitempty"`
+}
+
+// ExposureSettings configures the ways an API server can be exposed.
+type ExposureSettings struct {
+	// Ingress exposes API servers through the host cluster's ingress controller, which must
+	// pass TLS through (the virtual cluster authenticates clients by certificate).
+	// +optional
+	Ingress *IngressExposure `json:"ingress,omitempty"`
+	// LoadBalancer exposes API servers through Services of type LoadBalancer.
+	// +optional
+	LoadBalancer *LoadBalancerExposure `json:"loadBalancer,omitempty"`
+}
+
+// IngressController names an ingress controller whose TLS passthrough annotations the function
+// knows.
+// +kubebuilder:validation:Enum=ingress-nginx;haproxy;haproxy-ingress;other
+type IngressController string
+
+// The ingress controllers the function sets TLS passthrough annotations for.
+const (
+	IngressNginx          IngressController = "ingress-nginx"
+	IngressHAProxyTech    IngressController = "haproxy"
+	IngressHAProxyIngress IngressController = "haproxy-ingress"
+	IngressOther          IngressController = "other"
+)
+
+// IngressExposure exposes API servers through an ingress controller.
+type IngressExposure struct {
+	// Domain the tenants' host names are made under: <tenant id>.<domain>. A wildcard DNS
+	// record (and, for the ingress controller, nothing else) must point it at the controller.
+	// +kubebuilder:validation:MaxLength=190
+	// +kubebuilder:validation:Pattern=`^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)*[a-z0-9]([-a-z0-9]*[a-z0-9])?$`
+	Domain string `json:"domain"`
+	// ClassName is the IngressClass. Default: the cluster's default class.
+	// +optional
+	ClassName string `json:"className,omitempty"`
+	// Controller picks the TLS passthrough annotations: ingress-nginx (default; needs
+	// --enable-ssl-passthrough), haproxy (haproxytech), haproxy-ingress (jcmoraisjr) or other
+	// (only the annotations below).
+	// +optional
+	Controller IngressController `json:"controller,omitempty"`
+	// Annotations added to every tenant's Ingress.
+	// +optional
+	Annotations map[string]string `json:"annotations,omitempty"`
+}
+
+// LoadBalancerExposure exposes API servers through Services of type LoadBalancer.
+type LoadBalancerExposure struct {
+	// Domain the tenants' host names are made under: <tenant id>.<domain>. Something (for
+	// example external-dns, through the annotations below) must point each name at its load
+	// balancer; the name goes into the API server's certificate and the kubeconfig.
+	// +kubebuilder:validation:MaxLength=190
+	// +kubebuilder:validation:Pattern=`^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)*[a-z0-9]([-a-z0-9]*[a-z0-9])?$`
+	Domain string `json:"domain"`
+	// Annotations added to every tenant's Service, for example the cloud's load balancer
+	// settings. The function adds external-dns.alpha.kubernetes.io/hostname itself.
+	// +optional
+	Annotations map[string]string `json:"annotations,omitempty"`
+}
+
+// KubeconfigSettings configures where kubeconfigs are kept.
+type KubeconfigSettings struct {
+	// SecretNamespace is the namespace on the Crossplane cluster where a claim's vcluster
+	// Release writes the kubeconfig that the tenant ProviderConfigs read; tenants never get
+	// access to it (they get their copy through the claim's writeConnectionSecretToRef).
+	// Namespaced TenantClusters keep it in their own namespace instead. Default:
+	// crossplane-system.
+	// +optional
+	// +kubebuilder:validation:MaxLength=63
+	SecretNamespace string `json:"secretNamespace,omitempty"`
+}
+
+// UsageSettings configures the Usages the function composes to order deletion.
+type UsageSettings struct {
+	// APIVersion of the Usages: protection.crossplane.io/v1beta1 on Crossplane 2 (default),
+	// apiextensions.crossplane.io/v1beta1 on Crossplane 1.x.
+	// +optional
+	// +kubebuilder:validation:Enum=protection.crossplane.io/v1beta1;apiextensions.crossplane.io/v1beta1
+	APIVersion string `json:"apiVersion,omitempty"`
 }

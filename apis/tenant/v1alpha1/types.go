@@ -1,6 +1,7 @@
 package v1alpha1
 
 import (
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
@@ -44,9 +45,43 @@ type TenantClusterSpec struct {
 	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`
 	Size string `json:"size,omitempty"`
 
+	// Resources adjusts the size profile's quota and container defaults for this tenant, within
+	// the bounds the platform sets.
+	// +optional
+	Resources *ResourceOverrides `json:"resources,omitempty"`
+
 	// Isolation sets how strictly the tenant's workloads are confined on the host cluster.
 	// +optional
 	Isolation *Isolation `json:"isolation,omitempty"`
+
+	// Exposure makes the virtual cluster's API server reachable from outside the host cluster.
+	// Empty means the platform's default (usually in-cluster only).
+	// +optional
+	Exposure *Exposure `json:"exposure,omitempty"`
+}
+
+// ResourceOverrides adjusts the size profile for one tenant.
+type ResourceOverrides struct {
+	// Quota overrides entries of the size profile's resource quota on everything the tenant runs,
+	// e.g. requests.cpu: "8" or count/pods: "100". Only the entries the platform bounds in its
+	// policy can be set, each up to the platform's maximum.
+	// +optional
+	Quota corev1.ResourceList `json:"quota,omitempty"`
+
+	// ContainerDefaults overrides the requests and limits given to containers that set none
+	// (the size profile's limit range defaults), within the profile's limit range.
+	// +optional
+	ContainerDefaults *ContainerDefaults `json:"containerDefaults,omitempty"`
+}
+
+// ContainerDefaults are the resources of a container that sets none.
+type ContainerDefaults struct {
+	// Requests are the default resource requests, e.g. cpu: 100m.
+	// +optional
+	Requests corev1.ResourceList `json:"requests,omitempty"`
+	// Limits are the default resource limits, e.g. memory: 512Mi.
+	// +optional
+	Limits corev1.ResourceList `json:"limits,omitempty"`
 }
 
 // PodSecurityLevel is a Kubernetes Pod Security Standard.
@@ -68,6 +103,52 @@ type Isolation struct {
 	// is refused.
 	// +optional
 	PodSecurity PodSecurityLevel `json:"podSecurity,omitempty"`
+
+	// Network limits where the tenant's workloads may connect to. Inside the virtual cluster
+	// workloads always reach each other and DNS.
+	// +optional
+	Network *NetworkIsolation `json:"network,omitempty"`
+}
+
+// NetworkIsolation is the tenant's egress: what its workloads may reach outside the tenant.
+type NetworkIsolation struct {
+	// PublicEgress lets workloads reach public addresses (everything but the private ranges).
+	// Empty means allowed if the platform allows it; asking for it where the platform does not
+	// allow it is refused.
+	// +optional
+	PublicEgress *bool `json:"publicEgress,omitempty"`
+
+	// EgressCIDRs are further address ranges workloads may reach, e.g. a database subnet
+	// "10.20.0.0/24". Each must lie inside a range the platform allows.
+	// +optional
+	// +kubebuilder:validation:MaxItems=16
+	// +kubebuilder:validation:items:MaxLength=43
+	// +kubebuilder:validation:XValidation:rule="self.all(c, isCIDR(c))",message="spec.isolation.network.egressCIDRs must be CIDRs such as 10.20.0.0/24"
+	// +listType=set
+	EgressCIDRs []string `json:"egressCIDRs,omitempty"`
+}
+
+// ExposureType is how the virtual cluster's API server is reached.
+// +kubebuilder:validation:Enum=None;Ingress;LoadBalancer
+type ExposureType string
+
+// The ways of exposing a virtual cluster's API server.
+const (
+	// ExposureNone keeps the API server reachable only from inside the host cluster.
+	ExposureNone ExposureType = "None"
+	// ExposureIngress publishes the API server through the host cluster's ingress controller,
+	// with TLS passed through to the virtual cluster.
+	ExposureIngress ExposureType = "Ingress"
+	// ExposureLoadBalancer publishes the API server through a Service of type LoadBalancer.
+	ExposureLoadBalancer ExposureType = "LoadBalancer"
+)
+
+// Exposure makes the API server reachable from outside the host cluster. The host name is the
+// platform's: <tenant id>.<platform domain>, so that no tenant can take another's name.
+type Exposure struct {
+	// Type is None, Ingress or LoadBalancer; the platform decides which are offered.
+	// +optional
+	Type ExposureType `json:"type,omitempty"`
 }
 
 // Phase summarises where the tenant is in its life.
@@ -94,6 +175,34 @@ type TenantClusterStatus struct {
 	// VCluster describes the virtual cluster.
 	// +optional
 	VCluster *VClusterStatus `json:"vcluster,omitempty"`
+
+	// KubeconfigSecretRef is the Secret in the tenant's namespace that holds the virtual
+	// cluster's kubeconfig (key "kubeconfig"). On a claim, the claim's
+	// spec.writeConnectionSecretToRef names it instead.
+	// +optional
+	KubeconfigSecretRef *SecretReference `json:"kubeconfigSecretRef,omitempty"`
+
+	// TenantTarget names the provider-kubernetes and provider-helm ProviderConfigs that reach
+	// inside the virtual cluster.
+	// +optional
+	TenantTarget *TenantTargetStatus `json:"tenantTarget,omitempty"`
+}
+
+// SecretReference names a Secret.
+type SecretReference struct {
+	// Name of the Secret.
+	Name string `json:"name"`
+	// Namespace of the Secret.
+	Namespace string `json:"namespace"`
+}
+
+// TenantTargetStatus names the ProviderConfigs of the virtual cluster.
+type TenantTargetStatus struct {
+	// ProviderConfig is the name of both the provider-kubernetes and the provider-helm
+	// ProviderConfig (ProviderConfig in the XR's namespace for a namespaced TenantCluster).
+	ProviderConfig string `json:"providerConfig,omitempty"`
+	// Ready is true once the kubeconfig the ProviderConfigs read has been exported.
+	Ready bool `json:"ready,omitempty"`
 }
 
 // VClusterStatus describes the virtual cluster and its Helm release.
@@ -102,8 +211,11 @@ type VClusterStatus struct {
 	Namespace string `json:"namespace,omitempty"`
 	// Release is the Helm release name of the virtual cluster in that namespace.
 	Release string `json:"release,omitempty"`
-	// Endpoint is the URL of the virtual cluster's API server.
+	// Endpoint is the URL of the virtual cluster's API server for its tenant: the external URL
+	// when the API server is exposed, else the in-cluster one.
 	Endpoint string `json:"endpoint,omitempty"`
+	// InternalEndpoint is the URL of the API server from inside the host cluster.
+	InternalEndpoint string `json:"internalEndpoint,omitempty"`
 	// KubernetesVersion is the Kubernetes minor version requested for the virtual cluster.
 	KubernetesVersion string `json:"kubernetesVersion,omitempty"`
 	// ChartVersion is the vcluster chart version the release is asked to run.
@@ -111,4 +223,8 @@ type VClusterStatus struct {
 	// Revision is the Helm revision of the release as last observed. A number that keeps climbing
 	// means the release is being upgraded over and over and needs a look.
 	Revision int64 `json:"revision,omitempty"`
+	// BackingStore is where the virtual cluster keeps its state (sqlite, etcd or embedded-etcd).
+	// It is chosen when the tenant is created and never changed afterwards: changing it would
+	// lose the virtual cluster's data.
+	BackingStore string `json:"backingStore,omitempty"`
 }
