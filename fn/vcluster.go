@@ -141,8 +141,8 @@ func (t *tenant) resolveBackingStore() error {
 		}
 	default:
 		return &fieldError{field: "size", message: fmt.Sprintf(
-			"size %q runs %d control plane replicas on %s, but this virtual cluster keeps its data in %s, which cannot change without losing it; choose a size with %s",
-			t.sizeName, t.size.Replicas, want, have, map[bool]string{true: "one replica", false: "more than one replica"}[have == backingStoreEmbedded])}
+			"size %q runs %s on %s, but this virtual cluster keeps its data in %s, which cannot change without losing it; choose a size with %s",
+			t.sizeName, replicasText(t.size.Replicas), want, have, map[bool]string{true: "one replica", false: "more than one replica"}[have == backingStoreEmbedded])}
 	}
 	return nil
 }
@@ -311,4 +311,11 @@ func setAnnotation(obj map[string]any, key, value string) {
 		meta["annotations"] = ann
 	}
 	ann[key] = value
+}
+
+func replicasText(n int32) string {
+	if n == 1 {
+		return "one control plane replica"
+	}
+	return fmt.Sprintf("%d control plane replicas", n)
 }

@@ -1,0 +1,150 @@
+package fn
+
+import (
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// TestExposure checks each way of exposure end to end through the values: the ingress or
+// Service, the certificate's names, the exported kubeconfigs, the endpoint the tenant gets and
+// the kubeconfig the tenant ProviderConfigs read.
+func TestExposure(t *testing.T) {
+	const (
+		ns       = "tenant-team-a-dev-c553f163"
+		internal = "https://dev." + ns + ".svc:443"
+		host     = "team-a-dev-c553f163.t.example.com"
+	)
+	internalSecret := kubeconfigSecretValues{Name: "vc-dev-internal", Namespace: ns, Server: internal, Context: "dev"}
+	externalSecret := kubeconfigSecretValues{Name: "vc-dev-external", Namespace: ns, Server: "https://" + host + ":443", Context: "dev"}
+	type want struct {
+		ingress  *ingressValues
+		service  *serviceValues
+		sans     []string
+		secrets  []kubeconfigSecretValues
+		endpoint string
+		pcKey    string
+	}
+	cases := map[string]struct {
+		reason      string
+		input, spec string
+		want        want
+	}{
+		"None": {
+			reason: "An API server that is not exposed is reached only through its Service; the tenant and the ProviderConfigs share the in-cluster kubeconfig.",
+			input:  "{}", spec: "{}",
+			want: want{sans: []string{"dev." + ns + ".svc"}, secrets: []kubeconfigSecretValues{internalSecret}, endpoint: internal, pcKey: "kubeconfig"},
+		},
+		"IngressNginx": {
+			reason: "ingress-nginx passes TLS through with its three annotations; the platform's class is set; the host is the tenant ID under the platform's domain.",
+			input:  "{exposure: {ingress: {domain: t.example.com, className: nginx}}}", spec: "{exposure: {type: Ingress}}",
+			want: want{
+				ingress: &ingressValues{Enabled: true, Host: host, PathType: "ImplementationSpecific", Spec: &ingressSpecValues{IngressClassName: "nginx"},
+					Annotations: map[string]string{
+						"nginx.ingress.kubernetes.io/backend-protocol": "HTTPS",
+						"nginx.ingress.kubernetes.io/ssl-passthrough":  "true",
+						"nginx.ingress.kubernetes.io/ssl-redirect":     "true",
+					}},
+				sans:     []string{"dev." + ns + ".svc", host},
+				secrets:  []kubeconfigSecretValues{externalSecret, internalSecret},
+				endpoint: "https://" + host + ":443",
+				pcKey:    "kubeconfig-internal",
+			},
+		},
+		"IngressHAProxyWithPlatformAnnotations": {
+			reason: "haproxytech's passthrough annotation is set and a platform annotation cannot switch it off; other platform annotations are added.",
+			input:  "{exposure: {ingress: {domain: t.example.com, controller: haproxy, annotations: {haproxy.org/ssl-passthrough: 'false', haproxy.org/timeout-tunnel: 1h}}}}",
+			spec:   "{exposure: {type: Ingress}}",
+			want: want{
+				ingress: &ingressValues{Enabled: true, Host: host, PathType: "ImplementationSpecific",
+					Annotations: map[string]string{"haproxy.org/ssl-passthrough": "true", "haproxy.org/timeout-tunnel": "1h"}},
+				sans:     []string{"dev." + ns + ".svc", host},
+				secrets:  []kubeconfigSecretValues{externalSecret, internalSecret},
+				endpoint: "https://" + host + ":443",
+				pcKey:    "kubeconfig-internal",
+			},
+		},
+		"IngressHAProxyIngress": {
+			reason: "jcmoraisjr's haproxy-ingress has its own passthrough annotation.",
+			input:  "{exposure: {ingress: {domain: t.example.com, controller: haproxy-ingress}}}", spec: "{exposure: {type: Ingress}}",
+			want: want{
+				ingress: &ingressValues{Enabled: true, Host: host, PathType: "ImplementationSpecific",
+					Annotations: map[string]string{"haproxy-ingress.github.io/ssl-passthrough": "true"}},
+				sans:     []string{"dev." + ns + ".svc", host},
+				secrets:  []kubeconfigSecretValues{externalSecret, internalSecret},
+				endpoint: "https://" + host + ":443",
+				pcKey:    "kubeconfig-internal",
+			},
+		},
+		"LoadBalancerExternalEndpoint": {
+			reason: "A LoadBalancer Service gets the platform's annotations and external-dns's hostname; where Crossplane reaches virtual clusters from outside, the ProviderConfigs read the external kubeconfig.",
+			input: "{targets: {tenant: {endpoint: External}}, defaults: {exposure: LoadBalancer}, exposure: {loadBalancer: {domain: t.example.com, annotations: {service.beta.kubernetes.io/aws-load-balancer-scheme: internet-facing}}}}",
+			spec:  "{}",
+			want: want{
+				service: &serviceValues{Spec: serviceSpecValues{Type: "LoadBalancer"}, Annotations: map[string]string{
+					"service.beta.kubernetes.io/aws-load-balancer-scheme": "internet-facing",
+					"external-dns.alpha.kubernetes.io/hostname":           host,
+				}},
+				sans:     []string{"dev." + ns + ".svc", host},
+				secrets:  []kubeconfigSecretValues{externalSecret, internalSecret},
+				endpoint: "https://" + host + ":443",
+				pcKey:    "kubeconfig",
+			},
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			tn := testTenant(t, tc.input, tc.spec, "{}")
+			v := tn.vclusterValues()
+			got := want{
+				ingress: v.ControlPlane.Ingress, service: v.ControlPlane.Service, sans: v.ControlPlane.Proxy.ExtraSANs,
+				secrets: v.ExportKubeConfig.AdditionalSecrets, pcKey: tn.providerConfigKey(),
+				endpoint: tn.internalEndpoint(),
+			}
+			if tn.exposure.exposed() {
+				got.endpoint = tn.externalEndpoint()
+			}
+			if diff := cmp.Diff(tc.want, got, cmp.AllowUnexported(want{})); diff != "" {
+				t.Errorf("%s\n-want, +got:\n%s", tc.reason, diff)
+			}
+		})
+	}
+}
+
+// TestBackingStoreValues checks where each size keeps its data: the chart's embedded database
+// for one replica, a deployed etcd (restricted, on the profile's volume and scheduling) for
+// several, embedded etcd only with vCluster Pro allowed.
+func TestBackingStoreValues(t *testing.T) {
+	cases := map[string]struct {
+		reason      string
+		input, spec string
+		want        *backingStoreValues
+	}{
+		"OneReplica": {
+			reason: "A single replica keeps the chart's default backing store.",
+			input:  "{}", spec: "{size: small}",
+		},
+		"HighlyAvailable": {
+			reason: "Three replicas run on a deployed etcd with as many replicas, restricted, on the profile's volume.",
+			input:  "{}", spec: "{size: large}",
+			want: &backingStoreValues{Etcd: etcdValues{Deploy: &etcdDeployValues{Enabled: true, StatefulSet: etcdStatefulSetValues{
+				HighAvailability: highAvailabilityValues{Replicas: 3},
+				Security:         restrictedSecurity(),
+				Persistence:      persistenceValues{VolumeClaim: volumeClaimValues{Size: "20Gi", RetentionPolicy: "Retain"}},
+			}}}},
+		},
+		"HighlyAvailablePro": {
+			reason: "With vCluster Pro allowed, etcd is embedded in the control plane.",
+			input:  "{vcluster: {allowPro: true}}", spec: "{size: large}",
+			want:   &backingStoreValues{Etcd: etcdValues{Embedded: &enabledValues{Enabled: true}}},
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			got := testTenant(t, tc.input, tc.spec, "{}").vclusterValues().ControlPlane.BackingStore
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("%s\n-want, +got:\n%s", tc.reason, diff)
+			}
+		})
+	}
+}

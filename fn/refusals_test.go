@@ -1,0 +1,161 @@
+package fn
+
+import (
+	"context"
+	"testing"
+
+	"github.com/crossplane/function-sdk-go/logging"
+	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
+	"github.com/google/go-cmp/cmp"
+	"google.golang.org/protobuf/testing/protocmp"
+)
+
+// boundedInput is a platform that lets claims raise two quota entries, reach one private range,
+// and expose API servers through an ingress controller, but never the internet.
+const boundedInput = `
+apiVersion: tenantcluster.fn.crossplane.io/v1beta1
+kind: Input
+exposure:
+  ingress: {domain: tenants.example.com}
+policy:
+  maxQuota: {requests.cpu: "16", count/pods: "200"}
+  network:
+    denyPublicEgress: true
+    egressCIDRs: [10.20.0.0/16]
+`
+
+// claimXR is the legacy XR of the claim team-a/dev with the given spec and status.
+func claimXR(specAndStatus string) string {
+	return `
+apiVersion: platform.tenantcluster.io/v1alpha1
+kind: XTenantCluster
+metadata: {name: dev-x7k2p, labels: {crossplane.io/claim-name: dev, crossplane.io/claim-namespace: team-a}}
+` + specAndStatus
+}
+
+// TestRefusals covers every claim the platform's bounds refuse: each gets a Fatal result (nothing
+// is applied, nothing deleted) and a VClusterReady condition naming the field and the fix.
+func TestRefusals(t *testing.T) {
+	cases := map[string]struct {
+		reason string
+		input  string
+		xr     string
+		want   *fnv1.RunFunctionResponse
+	}{
+		"QuotaEntryNotBounded": {
+			reason: "A claim can only change the quota entries the platform bounds.",
+			input:  boundedInput,
+			xr:     claimXR(`spec: {resources: {quota: {count/secrets: "500"}}}`),
+			want:   refusedRsp(`spec.resources.quota[count/secrets]: this platform does not let claims change the count/secrets quota; entries a claim may change: count/pods, requests.cpu`),
+		},
+		"QuotaNotOverridable": {
+			reason: "Without a maxQuota in the input, no quota entry can be changed.",
+			xr:     claimXR(`spec: {resources: {quota: {requests.cpu: "1"}}}`),
+			want:   refusedRsp(`spec.resources.quota[requests.cpu]: this platform does not let claims change the requests.cpu quota; entries a claim may change: none`),
+		},
+		"QuotaAboveMax": {
+			reason: "A quota entry above the platform's maximum is refused with the maximum.",
+			input:  boundedInput,
+			xr:     claimXR(`spec: {resources: {quota: {requests.cpu: "64"}}}`),
+			want:   refusedRsp(`spec.resources.quota[requests.cpu]: 64 is above this platform's maximum 16; ask for at most 16`),
+		},
+		"ContainerLimitAboveProfileMax": {
+			reason: "A default container limit above the profile's per-container maximum would make every pod without limits unschedulable.",
+			xr:     claimXR(`spec: {resources: {containerDefaults: {limits: {cpu: "3"}}}}`),
+			want:   refusedRsp(`spec.resources.containerDefaults.limits[cpu]: 3 is above the size profile's per-container maximum 2`),
+		},
+		"DefaultRequestAboveDefaultLimit": {
+			reason: "A default request above the default limit would make the API server refuse the LimitRange and fail the whole release.",
+			xr:     claimXR(`spec: {resources: {containerDefaults: {requests: {memory: 1Gi}}}}`),
+			want:   refusedRsp(`spec.resources.containerDefaults: the default memory request 1Gi is above the default memory limit 512Mi; lower the request or raise the limit`),
+		},
+		"PublicEgressDenied": {
+			reason: "A claim cannot open public egress where the platform denies it.",
+			input:  boundedInput,
+			xr:     claimXR(`spec: {isolation: {network: {publicEgress: true}}}`),
+			want:   refusedRsp(`spec.isolation.network.publicEgress: this platform does not allow public egress; remove the field or set it to false`),
+		},
+		"EgressCIDROutsidePlatformRange": {
+			reason: "An egress range not inside the platform's ranges is refused, even when it overlaps one.",
+			input:  boundedInput,
+			xr:     claimXR(`spec: {isolation: {network: {egressCIDRs: [10.20.1.0/24, 10.0.0.0/8]}}}`),
+			want:   refusedRsp(`spec.isolation.network.egressCIDRs[1]: 10.0.0.0/8 is not inside a range this platform allows tenants to reach (10.20.0.0/16)`),
+		},
+		"EgressCIDRNoneAllowed": {
+			reason: "Without egress ranges in the input, a claim cannot open any.",
+			xr:     claimXR(`spec: {isolation: {network: {egressCIDRs: [192.168.1.0/24]}}}`),
+			want:   refusedRsp(`spec.isolation.network.egressCIDRs[0]: 192.168.1.0/24 is not inside a range this platform allows tenants to reach (none)`),
+		},
+		"ExposureNotOffered": {
+			reason: "A way of exposure the platform did not configure is refused with the offered ones.",
+			input:  boundedInput,
+			xr:     claimXR(`spec: {exposure: {type: LoadBalancer}}`),
+			want:   refusedRsp(`spec.exposure.type: "LoadBalancer" is not offered on this platform; choose one of None, Ingress`),
+		},
+		"ExposureNoneUnderExternalEndpoint": {
+			reason: "Where Crossplane reaches virtual clusters from outside, a tenant cannot opt out of exposure.",
+			input: `
+apiVersion: tenantcluster.fn.crossplane.io/v1beta1
+kind: Input
+targets: {tenant: {endpoint: External}}
+exposure: {ingress: {domain: tenants.example.com}}
+defaults: {exposure: Ingress}
+`,
+			xr:   claimXR(`spec: {exposure: {type: None}}`),
+			want: refusedRsp(`spec.exposure.type: this platform reaches virtual clusters through their external address, so None is not possible; choose one of Ingress`),
+		},
+		"SizeWouldChangeBackingStore": {
+			reason: "Moving a single-replica virtual cluster to a highly available size would change its backing store and lose its data.",
+			xr:     claimXR("spec: {size: large}\nstatus: {vcluster: {backingStore: sqlite}}\n"),
+			want: refusedRsp(`spec.size: size "large" runs 3 control plane replicas on etcd, but this virtual cluster keeps its data in sqlite, which cannot change without losing it; choose a size with one replica`),
+		},
+		"SizeWouldDropEtcd": {
+			reason: "Moving a highly available virtual cluster to a single replica would drop its etcd.",
+			xr:     claimXR("spec: {size: small}\nstatus: {vcluster: {backingStore: etcd}}\n"),
+			want: refusedRsp(`spec.size: size "small" runs one control plane replica on sqlite, but this virtual cluster keeps its data in etcd, which cannot change without losing it; choose a size with more than one replica`),
+		},
+		"EmbeddedEtcdNoLongerAllowed": {
+			reason: "A virtual cluster on embedded etcd (vCluster Pro) cannot be rendered once the platform withdraws allowPro; it is not the tenant's field, so the reason is CannotCompose.",
+			xr:     claimXR("spec: {size: large}\nstatus: {vcluster: {backingStore: embedded-etcd}}\n"),
+			want: func() *fnv1.RunFunctionResponse {
+				msg := "this virtual cluster keeps its data in embedded etcd, a vCluster Pro feature the platform no longer allows (input vcluster.allowPro)"
+				r := refusedRsp(msg)
+				r.Conditions[0].Reason = "CannotCompose"
+				return r
+			}(),
+		},
+		"ExtensionsUsageOnNamespacedXR": {
+			reason: "Crossplane 1.x Usages cannot protect a namespaced XR's resources; the platform's input is wrong, not the claim.",
+			input: `
+apiVersion: tenantcluster.fn.crossplane.io/v1beta1
+kind: Input
+usages: {apiVersion: apiextensions.crossplane.io/v1beta1}
+`,
+			xr: `
+apiVersion: namespaced.platform.tenantcluster.io/v1alpha1
+kind: TenantCluster
+metadata: {name: dev, namespace: team-a}
+spec: {}
+`,
+			want: &fnv1.RunFunctionResponse{
+				Meta: &fnv1.ResponseMeta{Tag: "t", Ttl: ttl},
+				Results: []*fnv1.Result{fatal("input usages.apiVersion apiextensions.crossplane.io/v1beta1 is Crossplane 1.x's, which has no namespaced TenantClusters: use protection.crossplane.io/v1beta1")},
+			},
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			req := &fnv1.RunFunctionRequest{Meta: &fnv1.RequestMeta{Tag: "t"}, Observed: &fnv1.State{Composite: res(t, tc.xr)}}
+			if tc.input != "" {
+				req.Input = st(t, tc.input)
+			}
+			rsp, err := NewFunction(logging.NewNopLogger()).RunFunction(context.Background(), req)
+			if err != nil {
+				t.Fatalf("%s\nRunFunction(...): unexpected error: %v", tc.reason, err)
+			}
+			if diff := cmp.Diff(tc.want, rsp, protocmp.Transform()); diff != "" {
+				t.Errorf("%s\nRunFunction(...): -want rsp, +got rsp:\n%s", tc.reason, diff)
+			}
+		})
+	}
+}
