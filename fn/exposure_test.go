@@ -78,8 +78,8 @@ func TestExposure(t *testing.T) {
 		},
 		"LoadBalancerExternalEndpoint": {
 			reason: "A LoadBalancer Service gets the platform's annotations and external-dns's hostname; where Crossplane reaches virtual clusters from outside, the ProviderConfigs read the external kubeconfig.",
-			input: "{targets: {tenant: {endpoint: External}}, defaults: {exposure: LoadBalancer}, exposure: {loadBalancer: {domain: t.example.com, annotations: {service.beta.kubernetes.io/aws-load-balancer-scheme: internet-facing}}}}",
-			spec:  "{}",
+			input:  "{targets: {tenant: {endpoint: External}}, defaults: {exposure: LoadBalancer}, exposure: {loadBalancer: {domain: t.example.com, annotations: {service.beta.kubernetes.io/aws-load-balancer-scheme: internet-facing}}}}",
+			spec:   "{}",
 			want: want{
 				service: &serviceValues{Spec: serviceSpecValues{Type: "LoadBalancer"}, Annotations: map[string]string{
 					"service.beta.kubernetes.io/aws-load-balancer-scheme": "internet-facing",
@@ -136,7 +136,7 @@ func TestBackingStoreValues(t *testing.T) {
 		"HighlyAvailablePro": {
 			reason: "With vCluster Pro allowed, etcd is embedded in the control plane.",
 			input:  "{vcluster: {allowPro: true}}", spec: "{size: large}",
-			want:   &backingStoreValues{Etcd: etcdValues{Embedded: &enabledValues{Enabled: true}}},
+			want: &backingStoreValues{Etcd: etcdValues{Embedded: &enabledValues{Enabled: true}}},
 		},
 	}
 	for name, tc := range cases {

@@ -107,12 +107,12 @@ defaults: {exposure: Ingress}
 		"SizeWouldChangeBackingStore": {
 			reason: "Moving a single-replica virtual cluster to a highly available size would change its backing store and lose its data.",
 			xr:     claimXR("spec: {size: large}\nstatus: {vcluster: {backingStore: sqlite}}\n"),
-			want: refusedRsp(`spec.size: size "large" runs 3 control plane replicas on etcd, but this virtual cluster keeps its data in sqlite, which cannot change without losing it; choose a size with one replica`),
+			want:   refusedRsp(`spec.size: size "large" runs 3 control plane replicas on etcd, but this virtual cluster keeps its data in sqlite, which cannot change without losing it; choose a size with one replica`),
 		},
 		"SizeWouldDropEtcd": {
 			reason: "Moving a highly available virtual cluster to a single replica would drop its etcd.",
 			xr:     claimXR("spec: {size: small}\nstatus: {vcluster: {backingStore: etcd}}\n"),
-			want: refusedRsp(`spec.size: size "small" runs one control plane replica on sqlite, but this virtual cluster keeps its data in etcd, which cannot change without losing it; choose a size with more than one replica`),
+			want:   refusedRsp(`spec.size: size "small" runs one control plane replica on sqlite, but this virtual cluster keeps its data in etcd, which cannot change without losing it; choose a size with more than one replica`),
 		},
 		"EmbeddedEtcdNoLongerAllowed": {
 			reason: "A virtual cluster on embedded etcd (vCluster Pro) cannot be rendered once the platform withdraws allowPro; it is not the tenant's field, so the reason is CannotCompose.",
@@ -138,7 +138,7 @@ metadata: {name: dev, namespace: team-a}
 spec: {}
 `,
 			want: &fnv1.RunFunctionResponse{
-				Meta: &fnv1.ResponseMeta{Tag: "t", Ttl: ttl},
+				Meta:    &fnv1.ResponseMeta{Tag: "t", Ttl: ttl},
 				Results: []*fnv1.Result{fatal("input usages.apiVersion apiextensions.crossplane.io/v1beta1 is Crossplane 1.x's, which has no namespaced TenantClusters: use protection.crossplane.io/v1beta1")},
 			},
 		},

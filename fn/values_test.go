@@ -36,7 +36,7 @@ func testTenant(t *testing.T, inputYAML, specYAML, statusYAML string) *tenant {
 		t.Fatalf("invalid input in test: %v", err)
 	}
 	xr := composite.New()
-	if err := yaml.Unmarshal([]byte(claimXR("spec: "+specYAML+"\nstatus: "+statusYAML+"\n")), &xr.Unstructured.Object); err != nil {
+	if err := yaml.Unmarshal([]byte(claimXR("spec: "+specYAML+"\nstatus: "+statusYAML+"\n")), &xr.Object); err != nil {
 		t.Fatal(err)
 	}
 	tn, err := newTenant(xr, in)
