@@ -80,6 +80,13 @@ func compositionInput(t *testing.T, path string) *structpb.Struct {
 // renderExample runs the function on an example the way `make render` does.
 func renderExample(t *testing.T, path string) *fnv1.RunFunctionResponse {
 	t.Helper()
+	return renderExampleObserved(t, path, nil)
+}
+
+// renderExampleObserved runs the function on an example with observed composed resources, the
+// way `make render OBSERVED=...` does.
+func renderExampleObserved(t *testing.T, path string, observed map[string]*fnv1.Resource) *fnv1.RunFunctionResponse {
+	t.Helper()
 	xr, err := claim.ReadXR(path)
 	if err != nil {
 		t.Fatal(err)
@@ -94,7 +101,7 @@ func renderExample(t *testing.T, path string) *fnv1.RunFunctionResponse {
 	}
 	req := &fnv1.RunFunctionRequest{
 		Input:    compositionInput(t, comp),
-		Observed: &fnv1.State{Composite: &fnv1.Resource{Resource: s}},
+		Observed: &fnv1.State{Composite: &fnv1.Resource{Resource: s}, Resources: observed},
 	}
 	rsp, err := NewFunction(logging.NewNopLogger()).RunFunction(context.Background(), req)
 	if err != nil {

@@ -30,6 +30,26 @@ func TestToXR(t *testing.T) {
 				}},
 			},
 		},
+		"ClaimWithConnectionSecret": {
+			reason: "The claim's connection secret is the claim's; its XR writes its own in Crossplane's namespace, as Crossplane does.",
+			in: map[string]any{
+				"apiVersion": LegacyAPIVersion, "kind": ClaimKind,
+				"metadata": map[string]any{"name": "dev", "namespace": "team-a"},
+				"spec":     map[string]any{"writeConnectionSecretToRef": map[string]any{"name": "dev-kubeconfig"}},
+			},
+			want: map[string]any{
+				"apiVersion": LegacyAPIVersion, "kind": XRKind,
+				"metadata": map[string]any{"name": "dev", "labels": map[string]any{
+					"crossplane.io/claim-name": "dev", "crossplane.io/claim-namespace": "team-a",
+				}},
+				"spec": map[string]any{
+					"writeConnectionSecretToRef": map[string]any{"name": "dev-connection", "namespace": "crossplane-system"},
+					"claimRef": map[string]any{
+						"apiVersion": LegacyAPIVersion, "kind": ClaimKind, "name": "dev", "namespace": "team-a",
+					},
+				},
+			},
+		},
 		"ClaimWithoutNamespace": {
 			reason: "A claim file without a namespace lands in default, as with kubectl.",
 			in:     map[string]any{"apiVersion": LegacyAPIVersion, "kind": ClaimKind, "metadata": map[string]any{"name": "dev"}},
