@@ -48,6 +48,56 @@ func TestValidate(t *testing.T) {
 			modify: func(in *Input) { in.Namespace.Prefix = "a-very-long-prefix-of-tenants-" },
 			want:   `input namespace.prefix "a-very-long-prefix-of-tenants-" is longer than 20 characters`,
 		},
+		"SizeReplicas": {
+			reason: "A size profile's replicas are bounded.",
+			modify: func(in *Input) { p := in.Sizes["small"]; p.Replicas = 9; in.Sizes["small"] = p },
+			want:   `input sizes.small: replicas must be between 1 and 7, got 9`,
+		},
+		"SizeRetention": {
+			reason: "A volume is retained or deleted, nothing else.",
+			modify: func(in *Input) { in.Sizes["medium"].Persistence.RetentionPolicy = "Keep" },
+			want:   `input sizes.medium: persistence.retentionPolicy must be Retain or Delete, got "Keep"`,
+		},
+		"IngressWithoutDomain": {
+			reason: "Tenants' host names are made under the platform's domain, so ingress exposure needs one.",
+			modify: func(in *Input) { in.Exposure.Ingress = &IngressExposure{Controller: IngressNginx} },
+			want:   `input exposure.ingress.domain is required: tenants' host names are made under it`,
+		},
+		"LoadBalancerBadDomain": {
+			reason: "A domain must be a DNS name.",
+			modify: func(in *Input) { in.Exposure.LoadBalancer = &LoadBalancerExposure{Domain: "Tenants_Example"} },
+			want:   `input exposure.loadBalancer.domain "Tenants_Example" must be a DNS name of at most 190 characters`,
+		},
+		"UnknownIngressController": {
+			reason: "Only controllers whose passthrough annotations the function knows, or other.",
+			modify: func(in *Input) { in.Exposure.Ingress = &IngressExposure{Domain: "t.example.com", Controller: "traefik"} },
+			want:   `input exposure.ingress.controller "traefik" must be one of ingress-nginx, haproxy, haproxy-ingress, other`,
+		},
+		"DefaultExposureNotOffered": {
+			reason: "The default exposure must be configured.",
+			modify: func(in *Input) { in.Defaults.Exposure = ExposureIngress },
+			want:   `input defaults.exposure "Ingress" is not offered: offered are None (configure exposure.ingress or exposure.loadBalancer to offer more)`,
+		},
+		"ExternalEndpointWithoutExposure": {
+			reason: "ProviderConfigs that reach virtual clusters from outside need every tenant exposed.",
+			modify: func(in *Input) { in.Targets.Tenant.Endpoint = TenantEndpointExternal },
+			want:   `input targets.tenant.endpoint External needs every tenant exposed: set defaults.exposure to Ingress or LoadBalancer`,
+		},
+		"BadEgressCIDR": {
+			reason: "The platform's egress ranges must parse.",
+			modify: func(in *Input) { in.Policy.Network.EgressCIDRs = []string{"10.0.0.0/33"} },
+			want:   `input policy.network.egressCIDRs[0] "10.0.0.0/33" is not a CIDR: netip.ParsePrefix("10.0.0.0/33"): prefix length out of range`,
+		},
+		"BadSecretNamespace": {
+			reason: "The kubeconfig namespace must be a namespace name.",
+			modify: func(in *Input) { in.Kubeconfig.SecretNamespace = "Crossplane System" },
+			want:   `input kubeconfig.secretNamespace "Crossplane System" is not a namespace name: a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')`,
+		},
+		"UnknownUsageAPI": {
+			reason: "Usages come in two API versions.",
+			modify: func(in *Input) { in.Usages.APIVersion = "apiextensions.crossplane.io/v1alpha1" },
+			want:   `input usages.apiVersion "apiextensions.crossplane.io/v1alpha1" must be protection.crossplane.io/v1beta1 (Crossplane 2) or apiextensions.crossplane.io/v1beta1 (Crossplane 1.x)`,
+		},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
