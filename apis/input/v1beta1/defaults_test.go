@@ -70,8 +70,10 @@ func TestValidate(t *testing.T) {
 		},
 		"UnknownIngressController": {
 			reason: "Only controllers whose passthrough annotations the function knows, or other.",
-			modify: func(in *Input) { in.Exposure.Ingress = &IngressExposure{Domain: "t.example.com", Controller: "traefik"} },
-			want:   `input exposure.ingress.controller "traefik" must be one of ingress-nginx, haproxy, haproxy-ingress, other`,
+			modify: func(in *Input) {
+				in.Exposure.Ingress = &IngressExposure{Domain: "t.example.com", Controller: "traefik"}
+			},
+			want: `input exposure.ingress.controller "traefik" must be one of ingress-nginx, haproxy, haproxy-ingress, other`,
 		},
 		"DefaultExposureNotOffered": {
 			reason: "The default exposure must be configured.",
