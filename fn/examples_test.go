@@ -11,6 +11,7 @@ import (
 
 	"github.com/crossplane/function-sdk-go/logging"
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
+	"github.com/google/go-cmp/cmp"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"google.golang.org/protobuf/types/known/structpb"
 	"sigs.k8s.io/yaml"
@@ -190,4 +191,60 @@ func jsonInstance(t *testing.T, v any) any {
 		t.Fatal(err)
 	}
 	return inst
+}
+
+// TestFullExampleIsolation renders examples/claims/full.yaml with the shipped Composition and
+// checks the isolation the tenant gets: the medium profile's quota with the claim's two raised
+// entries, the limit range with the claim's container defaults, network policies with no public
+// egress and the one database range, and Pod Security restricted on the chart and on the host
+// namespace.
+func TestFullExampleIsolation(t *testing.T) {
+	rsp := renderExample(t, filepath.Join("..", "examples", "claims", "full.yaml"))
+	release := rsp.GetDesired().GetResources()[string(resourceVCluster)].GetResource().AsMap()
+	values := release["spec"].(map[string]any)["forProvider"].(map[string]any)["values"].(map[string]any)
+	want := map[string]any{}
+	if err := yaml.Unmarshal([]byte(`
+podSecurityStandard: restricted
+resourceQuota:
+  enabled: true
+  quota:
+    requests.cpu: "12"
+    requests.memory: 16Gi
+    limits.cpu: "16"
+    limits.memory: 32Gi
+    requests.ephemeral-storage: 20Gi
+    limits.ephemeral-storage: 40Gi
+    requests.storage: 50Gi
+    count/persistentvolumeclaims: "10"
+    count/pods: "150"
+    count/services: "20"
+    count/configmaps: "100"
+    count/secrets: "100"
+    count/endpoints: "40"
+    services.loadbalancers: "0"
+    services.nodeports: "0"
+limitRange:
+  enabled: true
+  default: {cpu: 500m, memory: 256Mi, ephemeral-storage: 4Gi}
+  defaultRequest: {cpu: 50m, memory: 64Mi, ephemeral-storage: 1Gi}
+  max: {cpu: "4", memory: 8Gi}
+networkPolicy:
+  enabled: true
+  workload:
+    publicEgress: {enabled: false}
+    egress:
+    - to: [{ipBlock: {cidr: 10.20.30.0/24}}]
+`), &want); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(want, values["policies"]); diff != "" {
+		t.Errorf("policies of full.yaml: -want, +got:\n%s", diff)
+	}
+	ns := rsp.GetDesired().GetResources()[string(resourceNamespace)].GetResource().AsMap()
+	labels := ns["spec"].(map[string]any)["forProvider"].(map[string]any)["manifest"].(map[string]any)["metadata"].(map[string]any)["labels"].(map[string]any)
+	for _, l := range []string{labelPSAEnforce, labelPSAAudit, labelPSAWarn} {
+		if labels[l] != "restricted" {
+			t.Errorf("host namespace label %s = %v, want restricted", l, labels[l])
+		}
+	}
 }
