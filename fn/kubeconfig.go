@@ -7,17 +7,18 @@ import (
 	"github.com/tenantcluster/function-tenantcluster/apis/tenant/v1alpha1"
 )
 
-// How a virtual cluster's kubeconfig travels, without its key material ever being part of the
-// function's output:
+// How a virtual cluster's kubeconfig travels, copied by the providers rather than by the
+// function wherever Crossplane allows it:
 //
 //  1. The vcluster syncer writes kubeconfig Secrets on the host cluster, in the tenant's host
 //     namespace (exportKubeConfig.additionalSecrets), one per URL the API server is reached by.
 //  2. The vcluster Release copies them into its connection secret on the Crossplane cluster
 //     (spec.connectionDetails, read through the host ProviderConfig; the syncer, not Helm,
 //     writes them, hence skipPartOfReleaseCheck).
-//  3. The tenant ProviderConfigs read that connection secret. The tenant gets it as the claim's
-//     connection secret (legacy XRs) or directly, because a namespaced Release writes its
-//     connection secret into the tenant's own namespace (v2 XRs).
+//  3. The tenant ProviderConfigs read that connection secret. The tenant gets it directly on a v2
+//     XR, because a namespaced Release writes its connection secret into the tenant's own
+//     namespace; on a legacy XR through the claim's connection secret, which Crossplane fills
+//     only from the function's response (xrConnectionDetails, the one copy the function makes).
 
 // Connection secret keys of the vcluster Release, and of the XR.
 const (
