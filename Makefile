@@ -18,7 +18,7 @@ GO_SOURCES := $(shell find . -name '*.go' -not -path './test/*' -not -path './bi
 CLAIM ?= examples/claims
 OBSERVED ?=
 
-.PHONY: help build generate check-generated check-packages test vet render validate lint fuzz tools clean
+.PHONY: help build generate check-generated check-packages test vet render validate lint vuln fuzz tools clean
 
 help: ## List the targets.
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -51,6 +51,9 @@ validate: ## Validate the examples and everything they render against the XRDs a
 	@$(MAKE) --no-print-directory render RENDER_FLAGS=-include-full-xr \
 		CLAIM=examples/claims,examples/xr.yaml,examples/v2/tenantcluster.yaml > $(BIN)/rendered.yaml
 	hack/validate.sh "$(CROSSPLANE)" "$(SHARED)" "$(BIN)/rendered.yaml"
+
+vuln: $(GOVULNCHECK) ## Scan for reachable vulnerabilities with govulncheck against the offline database in ../shared/vulndb.
+	$(GOVULNCHECK) -db file://$(abspath $(SHARED))/vulndb ./...
 
 check-packages: $(CROSSPLANE) ## Build both xpkgs (without a runtime image) to check that Crossplane accepts their contents.
 	hack/check-packages.sh "$(CROSSPLANE)"
