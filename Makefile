@@ -37,8 +37,12 @@ check-generated: $(CONTROLLER_GEN) ## Fail when generated files are stale (run `
 vet: ## go vet.
 	$(GO) vet ./...
 
-test: vet check-generated ## What CI runs: vet, stale-generation check, unit and render tests.
-	$(GO) test -count=1 ./...
+# The project's shared files (vcluster values schemas, upstream CRDs, vulnerability database):
+# beside the clone, as in CI, unless SHARED=<path> says otherwise.
+SHARED ?= $(CURDIR)/../shared
+
+test: vet check-generated ## What CI runs: vet, stale-generation check, unit and render tests (SHARED=<path> if ../shared is elsewhere).
+	TENANTCLUSTER_SHARED="$(abspath $(SHARED))" $(GO) test -count=1 ./...
 
 # stdout carries only the rendered YAML: building the binaries (and make's echo of it) goes to stderr.
 render: ## Render CLAIM (default: every claim in examples/claims) with optional OBSERVED state.
@@ -46,7 +50,6 @@ render: ## Render CLAIM (default: every claim in examples/claims) with optional 
 	@$(GO) build -o $(BIN)/render ./hack/render >&2
 	@$(BIN)/render -function "$(FUNCTION)" -crossplane "$(CROSSPLANE)" -claim "$(CLAIM)" -observed "$(OBSERVED)" $(RENDER_FLAGS)
 
-SHARED ?= $(CURDIR)/../shared
 validate: ## Validate the examples and everything they render against the XRDs and the upstream CRDs in ../shared, offline.
 	@$(MAKE) --no-print-directory render RENDER_FLAGS=-include-full-xr \
 		CLAIM=examples/claims,examples/xr.yaml,examples/v2/tenantcluster.yaml > $(BIN)/rendered.yaml

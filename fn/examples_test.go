@@ -27,7 +27,7 @@ func sharedDir(t *testing.T) string {
 		dir = filepath.Join("..", "..", "shared")
 	}
 	if _, err := os.Stat(filepath.Join(dir, "schemas")); err != nil {
-		t.Fatalf("cannot find the shared folder (schemas, CRDs) at %s; set TENANTCLUSTER_SHARED: %v", dir, err)
+		t.Fatalf("cannot find the shared folder (schemas, CRDs) at %s: put it beside the clone as ../shared, or run make test SHARED=<path> (go test: TENANTCLUSTER_SHARED=<path>): %v", dir, err)
 	}
 	return dir
 }

@@ -55,20 +55,15 @@ type enabledValues struct {
 }
 
 type etcdDeployValues struct {
-	Enabled     bool                  `json:"enabled"`
-	StatefulSet etcdStatefulSetValues `json:"statefulSet"`
+	Enabled     bool              `json:"enabled"`
+	StatefulSet statefulSetValues `json:"statefulSet"`
 }
 
-type etcdStatefulSetValues struct {
-	HighAvailability highAvailabilityValues `json:"highAvailability"`
-	Scheduling       *schedulingValues      `json:"scheduling,omitempty"`
-	Security         securityValues         `json:"security"`
-	Persistence      persistenceValues      `json:"persistence"`
-}
-
+// statefulSetValues is the part of the control plane's StatefulSet, and of the deployed etcd's,
+// that the function sets. The etcd keeps the chart's default resources.
 type statefulSetValues struct {
 	HighAvailability highAvailabilityValues `json:"highAvailability"`
-	Resources        resourcesValues        `json:"resources"`
+	Resources        *resourcesValues       `json:"resources,omitempty"`
 	Scheduling       *schedulingValues      `json:"scheduling,omitempty"`
 	Security         securityValues         `json:"security"`
 	Persistence      persistenceValues      `json:"persistence"`

@@ -168,7 +168,7 @@ func (t *tenant) vclusterValues() vclusterValues {
 		Distro: distroValues{K8s: k8sDistroValues{Enabled: true, Image: imageValues{Tag: t.imageTag}}},
 		StatefulSet: statefulSetValues{
 			HighAvailability: highAvailabilityValues{Replicas: size.Replicas},
-			Resources:        resourcesValues{Requests: size.ControlPlane.Requests, Limits: size.ControlPlane.Limits},
+			Resources:        &resourcesValues{Requests: size.ControlPlane.Requests, Limits: size.ControlPlane.Limits},
 			Scheduling:       scheduling,
 			// Whatever level the tenant asked for, the control plane itself always meets
 			// "restricted": it runs in the host namespace under the tenant's level.
@@ -182,7 +182,7 @@ func (t *tenant) vclusterValues() vclusterValues {
 	case backingStoreEtcd:
 		cp.BackingStore = &backingStoreValues{Etcd: etcdValues{Deploy: &etcdDeployValues{
 			Enabled: true,
-			StatefulSet: etcdStatefulSetValues{
+			StatefulSet: statefulSetValues{
 				HighAvailability: highAvailabilityValues{Replicas: size.Replicas},
 				Scheduling:       scheduling,
 				Security:         restricted,

@@ -23,7 +23,7 @@ func TestBackingStoreValues(t *testing.T) {
 		"HighlyAvailable": {
 			reason: "Three replicas run on a deployed etcd with as many replicas, restricted, on the profile's volume.",
 			input:  "{}", spec: "{size: large}",
-			want: &backingStoreValues{Etcd: etcdValues{Deploy: &etcdDeployValues{Enabled: true, StatefulSet: etcdStatefulSetValues{
+			want: &backingStoreValues{Etcd: etcdValues{Deploy: &etcdDeployValues{Enabled: true, StatefulSet: statefulSetValues{
 				HighAvailability: highAvailabilityValues{Replicas: 3},
 				Security:         restrictedSecurity(),
 				Persistence:      persistenceValues{VolumeClaim: volumeClaimValues{Size: "20Gi", RetentionPolicy: "Retain"}},
