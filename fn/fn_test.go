@@ -135,21 +135,26 @@ func deployedObserved(t *testing.T, release string) map[string]*fnv1.Resource {
 	}
 }
 
+// composedRsp is the response that composes the tenant: the XR's status, the desired resources
+// and the VClusterReady condition.
+func composedRsp(composite *fnv1.Resource, resources map[string]*fnv1.Resource, vclusterReady *fnv1.Condition) *fnv1.RunFunctionResponse {
+	return &fnv1.RunFunctionResponse{
+		Meta:       &fnv1.ResponseMeta{Tag: "t", Ttl: ttl},
+		Desired:    &fnv1.State{Composite: composite, Resources: resources},
+		Conditions: []*fnv1.Condition{vclusterReady},
+	}
+}
+
 // kubeconfigPendingRsp is the response for the claim team-a/dev deployed but without its
 // kubeconfig: everything stays, nothing is ready that reads the kubeconfig.
 func kubeconfigPendingRsp(t *testing.T) *fnv1.RunFunctionResponse {
 	t.Helper()
-	return &fnv1.RunFunctionResponse{
-		Meta: &fnv1.ResponseMeta{Tag: "t", Ttl: ttl},
-		Desired: &fnv1.State{
-			Composite: res(t, xrStatus("Provisioning", 1, false)),
-			Resources: devResources(t, true, false, true),
-		},
-		Conditions: []*fnv1.Condition{
-			condition("VClusterReady", fnv1.Status_STATUS_CONDITION_FALSE, "KubeconfigPending",
-				"the vcluster is deployed; waiting for it to export its kubeconfig to Secret vc-dev-internal in namespace tenant-team-a-dev-c553f163"),
-		},
-	}
+	return composedRsp(
+		res(t, xrStatus("Provisioning", 1, false)),
+		devResources(t, true, false, true),
+		condition("VClusterReady", fnv1.Status_STATUS_CONDITION_FALSE, "KubeconfigPending",
+			"the vcluster is deployed; waiting for it to export its kubeconfig to Secret vc-dev-internal in namespace tenant-team-a-dev-c553f163"),
+	)
 }
 
 // refusedRsp is the response to a claim the function refuses: a Fatal result (nothing applied,
@@ -177,16 +182,11 @@ func TestRunFunction(t *testing.T) {
 				Meta:     &fnv1.RequestMeta{Tag: "t"},
 				Observed: &fnv1.State{Composite: res(t, legacyXR)},
 			},
-			want: want{rsp: &fnv1.RunFunctionResponse{
-				Meta: &fnv1.ResponseMeta{Tag: "t", Ttl: ttl},
-				Desired: &fnv1.State{
-					Composite: res(t, xrStatus("Provisioning", 0, false)),
-					Resources: devResources(t, false, false, false),
-				},
-				Conditions: []*fnv1.Condition{
-					condition("VClusterReady", fnv1.Status_STATUS_CONDITION_FALSE, "ReleasePending", "the vcluster release is being created"),
-				},
-			}},
+			want: want{rsp: composedRsp(
+				res(t, xrStatus("Provisioning", 0, false)),
+				devResources(t, false, false, false),
+				condition("VClusterReady", fnv1.Status_STATUS_CONDITION_FALSE, "ReleasePending", "the vcluster release is being created"),
+			)},
 		},
 		"NewNamespacedTenant": {
 			reason: "A Crossplane v2 namespaced XR composes the namespaced provider kinds in its own namespace, referring to ClusterProviderConfigs; its Release writes the kubeconfig into the tenant's namespace, its tenant ProviderConfigs and Usages are namespaced too.",
@@ -199,16 +199,11 @@ metadata: {name: dev, namespace: team-a}
 spec: {}
 `)},
 			},
-			want: want{rsp: &fnv1.RunFunctionResponse{
-				Meta: &fnv1.ResponseMeta{Tag: "t", Ttl: ttl},
-				Desired: &fnv1.State{
-					Composite: res(t, xrStatus("Provisioning", 0, false)+"  kubeconfigSecretRef: {name: dev-kubeconfig, namespace: team-a}\n"),
-					Resources: namespacedDevResources(t),
-				},
-				Conditions: []*fnv1.Condition{
-					condition("VClusterReady", fnv1.Status_STATUS_CONDITION_FALSE, "ReleasePending", "the vcluster release is being created"),
-				},
-			}},
+			want: want{rsp: composedRsp(
+				res(t, xrStatus("Provisioning", 0, false)+"  kubeconfigSecretRef: {name: dev-kubeconfig, namespace: team-a}\n"),
+				namespacedDevResources(t),
+				condition("VClusterReady", fnv1.Status_STATUS_CONDITION_FALSE, "ReleasePending", "the vcluster release is being created"),
+			)},
 		},
 		"DeployedTenant": {
 			reason: "Once the Namespace is active, the Release deployed and ready (so its kubeconfig was read) and the Usages in effect, everything is ready, VClusterReady is true, the tenant target is ready and the Helm revision is reported.",
@@ -219,16 +214,11 @@ spec: {}
 					Resources: deployedObserved(t, releaseManifest("deployed", "True", "", "Install complete", 1)),
 				},
 			},
-			want: want{rsp: &fnv1.RunFunctionResponse{
-				Meta: &fnv1.ResponseMeta{Tag: "t", Ttl: ttl},
-				Desired: &fnv1.State{
-					Composite: res(t, xrStatus("Ready", 1, true)),
-					Resources: devResources(t, true, true, true),
-				},
-				Conditions: []*fnv1.Condition{
-					condition("VClusterReady", fnv1.Status_STATUS_CONDITION_TRUE, "Available", "the vcluster is deployed and its kubeconfig is exported"),
-				},
-			}},
+			want: want{rsp: composedRsp(
+				res(t, xrStatus("Ready", 1, true)),
+				devResources(t, true, true, true),
+				condition("VClusterReady", fnv1.Status_STATUS_CONDITION_TRUE, "Available", "the vcluster is deployed and its kubeconfig is exported"),
+			)},
 		},
 		"KubeconfigConnectionDetails": {
 			reason: "A legacy XR passes the tenant's kubeconfig from the Release's connection details to its own (the claim's connection secret), and only that key.",
@@ -243,20 +233,15 @@ spec: {}
 					}(),
 				},
 			},
-			want: want{rsp: &fnv1.RunFunctionResponse{
-				Meta: &fnv1.ResponseMeta{Tag: "t", Ttl: ttl},
-				Desired: &fnv1.State{
-					Composite: func() *fnv1.Resource {
-						r := res(t, xrStatus("Ready", 1, true))
-						r.ConnectionDetails = map[string][]byte{"kubeconfig": []byte("apiVersion: v1\nkind: Config\n")}
-						return r
-					}(),
-					Resources: devResources(t, true, true, true),
-				},
-				Conditions: []*fnv1.Condition{
-					condition("VClusterReady", fnv1.Status_STATUS_CONDITION_TRUE, "Available", "the vcluster is deployed and its kubeconfig is exported"),
-				},
-			}},
+			want: want{rsp: composedRsp(
+				func() *fnv1.Resource {
+					r := res(t, xrStatus("Ready", 1, true))
+					r.ConnectionDetails = map[string][]byte{"kubeconfig": []byte("apiVersion: v1\nkind: Config\n")}
+					return r
+				}(),
+				devResources(t, true, true, true),
+				condition("VClusterReady", fnv1.Status_STATUS_CONDITION_TRUE, "Available", "the vcluster is deployed and its kubeconfig is exported"),
+			)},
 		},
 		"KubeconfigPending": {
 			reason: "A deployed Release whose kubeconfig Secret the syncer has not written yet (provider-helm cannot read its connection details) says so, and the tenant target is not ready.",
@@ -293,17 +278,12 @@ spec: {}
 					},
 				},
 			},
-			want: want{rsp: &fnv1.RunFunctionResponse{
-				Meta: &fnv1.ResponseMeta{Tag: "t", Ttl: ttl},
-				Desired: &fnv1.State{
-					Composite: res(t, xrStatus("Provisioning", 2, false)),
-					Resources: devResources(t, false, false, false),
-				},
-				Conditions: []*fnv1.Condition{
-					condition("VClusterReady", fnv1.Status_STATUS_CONDITION_FALSE, "ReleasePending",
-						"the vcluster release is not deployed yet (Helm state deployed): Upgrade complete"),
-				},
-			}},
+			want: want{rsp: composedRsp(
+				res(t, xrStatus("Provisioning", 2, false)),
+				devResources(t, false, false, false),
+				condition("VClusterReady", fnv1.Status_STATUS_CONDITION_FALSE, "ReleasePending",
+					"the vcluster release is not deployed yet (Helm state deployed): Upgrade complete"),
+			)},
 		},
 		"FailedRelease": {
 			reason: "A failed Release turns VClusterReady false with Helm's message and the phase Failed; nothing is removed from the desired state.",
@@ -317,17 +297,12 @@ spec: {}
 					},
 				},
 			},
-			want: want{rsp: &fnv1.RunFunctionResponse{
-				Meta: &fnv1.ResponseMeta{Tag: "t", Ttl: ttl},
-				Desired: &fnv1.State{
-					Composite: res(t, xrStatus("Failed", 3, false)),
-					Resources: devResources(t, true, false, false),
-				},
-				Conditions: []*fnv1.Condition{
-					condition("VClusterReady", fnv1.Status_STATUS_CONDITION_FALSE, "ReleaseFailed",
-						"the vcluster release failed: values don't meet the specifications of the schema"),
-				},
-			}},
+			want: want{rsp: composedRsp(
+				res(t, xrStatus("Failed", 3, false)),
+				devResources(t, true, false, false),
+				condition("VClusterReady", fnv1.Status_STATUS_CONDITION_FALSE, "ReleaseFailed",
+					"the vcluster release failed: values don't meet the specifications of the schema"),
+			)},
 		},
 		"KeepsKnownRevision": {
 			reason: "While the Release is not observed (e.g. the first run after an upgrade of the function), the Helm revision already in the XR's status is kept, not reset.",
@@ -335,16 +310,11 @@ spec: {}
 				Meta:     &fnv1.RequestMeta{Tag: "t"},
 				Observed: &fnv1.State{Composite: res(t, legacyXR+"status: {vcluster: {revision: 4}}\n")},
 			},
-			want: want{rsp: &fnv1.RunFunctionResponse{
-				Meta: &fnv1.ResponseMeta{Tag: "t", Ttl: ttl},
-				Desired: &fnv1.State{
-					Composite: res(t, xrStatus("Provisioning", 4, false)),
-					Resources: devResources(t, false, false, false),
-				},
-				Conditions: []*fnv1.Condition{
-					condition("VClusterReady", fnv1.Status_STATUS_CONDITION_FALSE, "ReleasePending", "the vcluster release is being created"),
-				},
-			}},
+			want: want{rsp: composedRsp(
+				res(t, xrStatus("Provisioning", 4, false)),
+				devResources(t, false, false, false),
+				condition("VClusterReady", fnv1.Status_STATUS_CONDITION_FALSE, "ReleasePending", "the vcluster release is being created"),
+			)},
 		},
 		"KeepsEarlierDesiredResources": {
 			reason: "Resources an earlier pipeline step put in the desired state are kept.",
@@ -355,20 +325,15 @@ spec: {}
 					"extra": res(t, `{apiVersion: v1, kind: ConfigMap, metadata: {name: extra}}`),
 				}},
 			},
-			want: want{rsp: &fnv1.RunFunctionResponse{
-				Meta: &fnv1.ResponseMeta{Tag: "t", Ttl: ttl},
-				Desired: &fnv1.State{
-					Composite: res(t, xrStatus("Provisioning", 0, false)),
-					Resources: func() map[string]*fnv1.Resource {
-						r := devResources(t, false, false, false)
-						r["extra"] = res(t, `{apiVersion: v1, kind: ConfigMap, metadata: {name: extra}}`)
-						return r
-					}(),
-				},
-				Conditions: []*fnv1.Condition{
-					condition("VClusterReady", fnv1.Status_STATUS_CONDITION_FALSE, "ReleasePending", "the vcluster release is being created"),
-				},
-			}},
+			want: want{rsp: composedRsp(
+				res(t, xrStatus("Provisioning", 0, false)),
+				func() map[string]*fnv1.Resource {
+					r := devResources(t, false, false, false)
+					r["extra"] = res(t, `{apiVersion: v1, kind: ConfigMap, metadata: {name: extra}}`)
+					return r
+				}(),
+				condition("VClusterReady", fnv1.Status_STATUS_CONDITION_FALSE, "ReleasePending", "the vcluster release is being created"),
+			)},
 		},
 		"PodSecurityBelowFloor": {
 			reason: "A claim asking for privileged under the default baseline floor gets a Fatal result and a condition naming the field; nothing is composed.",
