@@ -35,9 +35,20 @@ func isReady(u *composed.Unstructured) bool {
 // object wraps a Kubernetes manifest in a provider-kubernetes Object that applies it through the
 // given ProviderConfig: the one way this function reaches anything that is not a Helm release.
 func (t *tenant) object(suffix, providerConfig string, manifest map[string]any, readiness map[string]any) map[string]any {
+	return t.objectVia(suffix, t.scope.providerConfigRef(providerConfig), manifest, readiness)
+}
+
+// tenantObject wraps a manifest in an Object that applies it inside the virtual cluster,
+// through the tenant target.
+func (t *tenant) tenantObject(suffix string, manifest map[string]any, readiness map[string]any) map[string]any {
+	return t.objectVia(suffix, t.tenantProviderConfigRef(), manifest, readiness)
+}
+
+// objectVia wraps a manifest in an Object that applies it through providerConfigRef.
+func (t *tenant) objectVia(suffix string, providerConfigRef, manifest map[string]any, readiness map[string]any) map[string]any {
 	spec := map[string]any{
 		"forProvider":       map[string]any{"manifest": manifest},
-		"providerConfigRef": t.scope.providerConfigRef(providerConfig),
+		"providerConfigRef": providerConfigRef,
 	}
 	if readiness != nil {
 		spec["readiness"] = readiness
@@ -65,4 +76,41 @@ func (t *tenant) composedMeta(suffix string) map[string]any {
 // toUnstructured wraps a desired object for the SDK.
 func toUnstructured(obj map[string]any) *composed.Unstructured {
 	return &composed.Unstructured{Unstructured: unstructured.Unstructured{Object: obj}}
+}
+
+// observedManifest is the object a provider-kubernetes Object last observed on its target
+// (status.atProvider.manifest), or nil. Rancher's answers are read from here.
+func observedManifest(u *composed.Unstructured) map[string]any {
+	if u == nil {
+		return nil
+	}
+	m, _, _ := unstructured.NestedMap(u.Object, "status", "atProvider", "manifest")
+	return m
+}
+
+// manifestString is a string field of an observed manifest, or "".
+func manifestString(m map[string]any, fields ...string) string {
+	s, _, _ := unstructured.NestedString(m, fields...)
+	return s
+}
+
+// manifestCondition finds a condition of an observed manifest by type; ok is false when the
+// manifest has none of that type.
+func manifestCondition(m map[string]any, typ string) (status, message string, ok bool) {
+	conds, _, _ := unstructured.NestedSlice(m, "status", "conditions")
+	for _, c := range conds {
+		cm, _ := c.(map[string]any)
+		if t, _ := cm["type"].(string); t == typ {
+			status, _ = cm["status"].(string)
+			message, _ = cm["message"].(string)
+			return status, message, true
+		}
+	}
+	return "", "", false
+}
+
+// setSpec sets a field of a composed resource's spec.
+func setSpec(obj map[string]any, key string, value any) {
+	spec, _ := obj["spec"].(map[string]any)
+	spec[key] = value
 }

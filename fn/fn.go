@@ -86,24 +86,25 @@ func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) 
 		return rsp, nil
 	}
 	target := tenantTargetLayer(t, vc.kubeconfigExported)
-	usages, err := usagesLayer(t, []dependency{
-		// The Release goes before its Namespace; the tenant target before the Release.
-		{by: vc.release, of: ns},
-		{by: target.kubernetes, of: vc.release},
-		{by: target.helm, of: vc.release},
-	}, observed)
+	rancher := rancherLayer(t, observed)
+	usages, err := usagesLayer(t, dependencies(ns, vc, target, rancher), observed)
 	if err != nil {
 		response.Fatal(rsp, err)
 		return rsp, nil
 	}
 
-	desired := append([]desiredResource{ns, vc.release, target.kubernetes, target.helm}, usages...)
+	desired := append([]desiredResource{ns, vc.release, target.kubernetes, target.helm}, rancher.resources...)
+	desired = append(desired, usages...)
 	conditions := []layerCondition{vc.condition}
 	status := v1alpha1.TenantClusterStatus{
-		Phase:        phaseOf(conditions),
 		VCluster:     &vc.status,
 		TenantTarget: &target.status,
 	}
+	if rancher.enabled {
+		conditions = append(conditions, rancher.condition)
+		status.Rancher = &rancher.status
+	}
+	status.Phase = phaseOf(conditions)
 	if t.scope == scopeNamespaced {
 		ref := t.connectionSecretRef()
 		status.KubeconfigSecretRef = &ref
@@ -114,8 +115,31 @@ func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) 
 		return rsp, nil
 	}
 	setConditions(rsp, conditions)
+	for _, w := range t.warnings {
+		response.Warning(rsp, errors.New(w)).TargetCompositeAndClaim()
+	}
 	log.Debug("Composed the tenant", "tenant", t.id, "phase", status.Phase)
 	return rsp, nil
+}
+
+// dependencies are the deletion orders between the layers' resources: whatever runs inside the
+// virtual cluster, and the tenant target it runs through, go before the Release; the Release
+// before its Namespace; Rancher deregisters the cluster before its agent goes (and, through the
+// tenant target, before the Release); a project created for the tenant outlives its namespace,
+// because Rancher deletes the namespaces of a deleted project.
+func dependencies(ns desiredResource, vc vclusterOutput, target tenantTargetOutput, rancher rancherOutput) []dependency {
+	deps := []dependency{
+		{by: vc.release, of: ns},
+		{by: target.kubernetes, of: vc.release},
+		{by: target.helm, of: vc.release},
+	}
+	if rancher.agentNamespace != nil {
+		deps = append(deps, dependency{by: rancher.cluster, of: *rancher.agentNamespace})
+	}
+	if rancher.project != nil {
+		deps = append(deps, dependency{by: ns, of: *rancher.project})
+	}
+	return deps
 }
 
 // decodeInput reads the function's Input, applies its defaults and validates it. A missing Input

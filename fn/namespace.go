@@ -2,6 +2,7 @@ package fn
 
 import (
 	"maps"
+	"strings"
 
 	"github.com/crossplane/function-sdk-go/resource"
 )
@@ -29,15 +30,27 @@ func namespaceLayer(t *tenant, observed observedState) desiredResource {
 	// The function's own labels win over the platform's extra labels: a platform label must not
 	// weaken Pod Security or detach the namespace from its tenant.
 	maps.Copy(labels, t.labels())
-	level := string(t.podSecurity)
-	labels[labelPSAEnforce] = level
+	// Audit and warn always use the tenant's own level, so that what the host does not
+	// enforce (see hostPodSecurity) is still reported.
+	labels[labelPSAEnforce] = string(t.hostPodSecurity())
 	labels[labelPSAEnforceVersion] = "latest"
-	labels[labelPSAAudit] = level
-	labels[labelPSAWarn] = level
+	labels[labelPSAAudit] = string(t.podSecurity)
+	labels[labelPSAWarn] = string(t.podSecurity)
 
 	meta := map[string]any{"name": t.hostNamespace, "labels": labels}
+	annotations := map[string]any{}
 	if t.name != "" {
-		meta["annotations"] = map[string]any{annotationClaimName: t.name}
+		annotations[annotationClaimName] = t.name
+	}
+	if p := t.rancher.projectID; p != "" {
+		// Rancher reads the project from the annotation (<cluster>:<project>) and selects
+		// namespaces by the label (<project>).
+		annotations[annotationRancherProject] = p
+		_, name, _ := strings.Cut(p, ":")
+		labels[annotationRancherProject] = name
+	}
+	if len(annotations) > 0 {
+		meta["annotations"] = annotations
 	}
 	manifest := map[string]any{
 		"apiVersion": "v1",

@@ -41,6 +41,13 @@ type tenant struct {
 	isolation         isolation
 	exposure          exposure
 	backingStore      string
+	rancher           rancherTenant
+
+	// uid is the XR's UID. Crossplane does not show functions the claim's UID; the XR lives
+	// exactly as long as its claim, so its UID tells a re-created tenant of the same name apart.
+	uid string
+	// warnings are problems that do not stop the tenant, reported as Warning results.
+	warnings []string
 
 	input *inputv1beta1.Input
 	// observedStatus is the XR's status as last written, for facts kept from earlier runs.
@@ -63,7 +70,7 @@ func newTenant(xr *composite.Unstructured, in *inputv1beta1.Input) (*tenant, err
 		return nil, fmt.Errorf("cannot read the TenantCluster: %w", err)
 	}
 
-	t := &tenant{input: in, observedStatus: x.Status}
+	t := &tenant{input: in, observedStatus: x.Status, uid: string(xr.GetUID())}
 	switch {
 	case xr.GetNamespace() != "":
 		t.scope = scopeNamespaced
@@ -138,6 +145,9 @@ func (t *tenant) applySpec(spec v1alpha1.TenantClusterSpec) error {
 		return err
 	}
 	t.exposure = exp
+	if err := t.resolveRancher(spec.Rancher); err != nil {
+		return err
+	}
 	return t.resolveBackingStore()
 }
 

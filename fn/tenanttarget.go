@@ -53,3 +53,13 @@ func tenantTargetLayer(t *tenant, kubeconfigExported bool) tenantTargetOutput {
 
 // tenantProviderConfigName is the name of both tenant ProviderConfigs.
 func (t *tenant) tenantProviderConfigName() string { return t.composedName("tenant") }
+
+// tenantProviderConfigRef refers an Object or Release to the tenant target: a cluster-scoped
+// ProviderConfig for a legacy XR, the ProviderConfig in the XR's own namespace for a namespaced
+// one.
+func (t *tenant) tenantProviderConfigRef() map[string]any {
+	if t.scope == scopeNamespaced {
+		return map[string]any{"kind": "ProviderConfig", "name": t.tenantProviderConfigName()}
+	}
+	return map[string]any{"name": t.tenantProviderConfigName()}
+}

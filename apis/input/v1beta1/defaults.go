@@ -168,6 +168,7 @@ func (in *Input) Default() {
 	if in.Policy.PodSecurityFloor == "" {
 		in.Policy.PodSecurityFloor = DefaultPodSecurityFloor
 	}
+	in.defaultRancher()
 }
 
 // Validate reports the first inconsistency of a defaulted Input, naming the field to fix.
@@ -218,7 +219,7 @@ func (in *Input) Validate() error {
 	if in.Usages.APIVersion != UsageProtection && in.Usages.APIVersion != UsageAPIExtensions {
 		return fmt.Errorf("input usages.apiVersion %q must be %s (Crossplane 2) or %s (Crossplane 1.x)", in.Usages.APIVersion, UsageProtection, UsageAPIExtensions)
 	}
-	return nil
+	return in.validateRancher()
 }
 
 // validate checks one size profile.

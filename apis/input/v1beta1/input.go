@@ -54,6 +54,10 @@ type Input struct {
 	// Usages configures the Crossplane Usages that order deletion.
 	// +optional
 	Usages UsageSettings `json:"usages,omitempty"`
+
+	// Rancher configures the registration of every tenant's virtual cluster in Rancher.
+	// +optional
+	Rancher RancherSettings `json:"rancher,omitempty"`
 }
 
 // Targets names the ProviderConfigs of each target cluster.
@@ -65,6 +69,19 @@ type Targets struct {
 	// Tenant configures the ProviderConfigs the function creates for each virtual cluster.
 	// +optional
 	Tenant TenantTarget `json:"tenant,omitempty"`
+
+	// Rancher is Rancher's management ("local") cluster, where tenants are registered. It may
+	// be the host cluster or Crossplane's own.
+	// +optional
+	Rancher RancherTarget `json:"rancher,omitempty"`
+}
+
+// RancherTarget names the ProviderConfig of Rancher's management cluster.
+type RancherTarget struct {
+	// KubernetesProviderConfig is the provider-kubernetes ProviderConfig. Default: "default".
+	// +optional
+	// +kubebuilder:validation:MaxLength=253
+	KubernetesProviderConfig string `json:"kubernetesProviderConfig,omitempty"`
 }
 
 // TenantEndpoint is which API server URL the tenant ProviderConfigs use.

@@ -58,6 +58,11 @@ type TenantClusterSpec struct {
 	// Empty means the platform's default (usually in-cluster only).
 	// +optional
 	Exposure *Exposure `json:"exposure,omitempty"`
+
+	// Rancher says who owns the virtual cluster in Rancher, when the platform registers tenants
+	// there.
+	// +optional
+	Rancher *RancherSpec `json:"rancher,omitempty"`
 }
 
 // ResourceOverrides adjusts the size profile for one tenant.
@@ -186,6 +191,10 @@ type TenantClusterStatus struct {
 	// inside the virtual cluster.
 	// +optional
 	TenantTarget *TenantTargetStatus `json:"tenantTarget,omitempty"`
+
+	// Rancher describes the virtual cluster's registration in Rancher.
+	// +optional
+	Rancher *RancherStatus `json:"rancher,omitempty"`
 }
 
 // SecretReference names a Secret.
