@@ -14,7 +14,7 @@ GOLANGCI_LINT := $(BIN)/golangci-lint
 GOVULNCHECK := $(BIN)/govulncheck
 GO_SOURCES := $(shell find . -name '*.go' -not -path './test/*' -not -path './bin/*') go.mod go.sum
 
-# make render CLAIM=<claim files or dirs, comma-separated> OBSERVED=<file or dir>
+# make render CLAIM=<claim files or dirs, comma-separated> OBSERVED=<files or dirs, comma-separated, layered>
 CLAIM ?= examples/claims
 OBSERVED ?=
 

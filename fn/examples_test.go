@@ -196,8 +196,9 @@ func jsonInstance(t *testing.T, v any) any {
 // TestFullExampleIsolation renders examples/claims/full.yaml with the shipped Composition and
 // checks the isolation the tenant gets: the medium profile's quota with the claim's two raised
 // entries, the limit range with the claim's container defaults, network policies with no public
-// egress and the one database range, and Pod Security restricted on the chart and on the host
-// namespace.
+// egress but the one database range and Rancher's address on Rancher's port, and Pod Security
+// restricted in the virtual cluster, with the host namespace enforcing baseline (what Rancher's
+// agent needs, see hostPodSecurity) and still auditing and warning at restricted.
 func TestFullExampleIsolation(t *testing.T) {
 	rsp := renderExample(t, filepath.Join("..", "examples", "claims", "full.yaml"))
 	release := rsp.GetDesired().GetResources()[string(resourceVCluster)].GetResource().AsMap()
@@ -234,6 +235,8 @@ networkPolicy:
     publicEgress: {enabled: false}
     egress:
     - to: [{ipBlock: {cidr: 10.20.30.0/24}}]
+    - to: [{ipBlock: {cidr: 10.0.0.10/32}}]
+      ports: [{protocol: TCP, port: 443}]
 `), &want); err != nil {
 		t.Fatal(err)
 	}
@@ -242,9 +245,9 @@ networkPolicy:
 	}
 	ns := rsp.GetDesired().GetResources()[string(resourceNamespace)].GetResource().AsMap()
 	labels := ns["spec"].(map[string]any)["forProvider"].(map[string]any)["manifest"].(map[string]any)["metadata"].(map[string]any)["labels"].(map[string]any)
-	for _, l := range []string{labelPSAEnforce, labelPSAAudit, labelPSAWarn} {
-		if labels[l] != "restricted" {
-			t.Errorf("host namespace label %s = %v, want restricted", l, labels[l])
+	for l, level := range map[string]string{labelPSAEnforce: "baseline", labelPSAAudit: "restricted", labelPSAWarn: "restricted"} {
+		if labels[l] != level {
+			t.Errorf("host namespace label %s = %v, want %s", l, labels[l], level)
 		}
 	}
 }

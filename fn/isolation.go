@@ -185,6 +185,14 @@ func (t *tenant) policiesValues() policiesValues {
 		}
 		np.Workload.Egress = []egressRuleValues{rule}
 	}
+	if cidrs := t.input.Rancher.EgressCIDRs; t.rancher.enabled && len(cidrs) > 0 {
+		// Rancher's agent dials out to Rancher, whatever the tenant's own egress.
+		rule := egressRuleValues{Ports: []networkPortValues{{Protocol: "TCP", Port: t.rancherPort()}}}
+		for _, c := range cidrs {
+			rule.To = append(rule.To, egressPeerValues{IPBlock: ipBlockValues{CIDR: c}})
+		}
+		np.Workload.Egress = append(np.Workload.Egress, rule)
+	}
 	return policiesValues{
 		PodSecurityStandard: string(t.podSecurity),
 		ResourceQuota:       resourceQuotaValues{Enabled: true, Quota: iso.quota},

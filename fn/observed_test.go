@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
@@ -15,13 +16,25 @@ import (
 
 // readObserved reads an examples/observed folder into the observed composed resources of a
 // request, keyed by their composition resource name the way Crossplane keys them.
-func readObserved(t *testing.T, dir string) map[string]*fnv1.Resource {
+//
+// dirs may list several folders, comma-separated, relative to examples/observed: they are layered
+// the way `make render OBSERVED=a,b` layers them (examples/observed/rancher/ holds each step of
+// the registration as what is new at that step).
+func readObserved(t *testing.T, dirs string) map[string]*fnv1.Resource {
+	t.Helper()
+	out := map[string]*fnv1.Resource{}
+	for _, dir := range strings.Split(dirs, ",") {
+		readObservedDir(t, filepath.Join("..", "examples", "observed", dir), out)
+	}
+	return out
+}
+
+func readObservedDir(t *testing.T, dir string, out map[string]*fnv1.Resource) {
 	t.Helper()
 	files, err := filepath.Glob(filepath.Join(dir, "*.yaml"))
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no observed resources in %s: %v", dir, err)
 	}
-	out := map[string]*fnv1.Resource{}
 	for _, f := range files {
 		raw, err := os.ReadFile(f) //nolint:gosec // test fixture
 		if err != nil {
@@ -43,12 +56,12 @@ func readObserved(t *testing.T, dir string) map[string]*fnv1.Resource {
 		}
 		out[name] = &fnv1.Resource{Resource: s}
 	}
-	return out
 }
 
 // TestObservedStates renders examples/claims/minimal.yaml against each examples/observed folder
-// and checks what the tenant sees: the condition, the phase, the tenant target, and which
-// composed resources are ready. Every state must also compose exactly the resources of a fresh
+// and checks what the tenant sees: the conditions, the phase, the tenant target, and which
+// composed resources are ready. These folders hold no Rancher answers, so the registration is
+// pending in each (examples/observed/rancher/ walks through it, see rancher_test.go). Every state must also compose exactly the resources of a fresh
 // claim: what is observed never removes anything.
 func TestObservedStates(t *testing.T) {
 	claimPath := filepath.Join("..", "examples", "claims", "minimal.yaml")
@@ -56,6 +69,8 @@ func TestObservedStates(t *testing.T) {
 	wantNames := resourceNames(fresh)
 
 	ready := func(names ...string) []string { slices.Sort(names); return names }
+	rancherPending := condition("RancherRegistered", fnv1.Status_STATUS_CONDITION_FALSE, "ClusterPending",
+		`Waiting for Rancher to create the cluster for provisioning Cluster fleet-default/team-a-dev-c553f163 (through ProviderConfig "default").`)
 	cases := map[string]struct {
 		reason      string
 		condition   *fnv1.Condition
@@ -64,9 +79,9 @@ func TestObservedStates(t *testing.T) {
 		ready       []string
 	}{
 		"deployed": {
-			reason:      "Once the Release is deployed and ready (provider-helm read the kubeconfig Secret), the vcluster is available and the tenant target ready.",
+			reason:      "Once the Release is deployed and ready (provider-helm read the kubeconfig Secret), the vcluster is available and the tenant target ready; the tenant is ready once Rancher registered it too.",
 			condition:   condition("VClusterReady", fnv1.Status_STATUS_CONDITION_TRUE, "Available", "the vcluster is deployed and its kubeconfig is exported"),
-			phase:       "Ready",
+			phase:       "Provisioning",
 			targetReady: true,
 			ready:       ready("namespace", "vcluster", "tenant-k8s", "tenant-helm", "usage-vcluster", "usage-tenant-k8s", "usage-tenant-helm"),
 		},
@@ -87,8 +102,8 @@ func TestObservedStates(t *testing.T) {
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			rsp := renderExampleObserved(t, claimPath, readObserved(t, filepath.Join("..", "examples", "observed", name)))
-			if diff := cmp.Diff([]*fnv1.Condition{tc.condition}, rsp.GetConditions(), protocmp.Transform()); diff != "" {
+			rsp := renderExampleObserved(t, claimPath, readObserved(t, name))
+			if diff := cmp.Diff([]*fnv1.Condition{tc.condition, rancherPending}, rsp.GetConditions(), protocmp.Transform()); diff != "" {
 				t.Errorf("%s\nconditions: -want, +got:\n%s", tc.reason, diff)
 			}
 			status, _ := rsp.GetDesired().GetComposite().GetResource().AsMap()["status"].(map[string]any)

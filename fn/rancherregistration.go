@@ -328,4 +328,6 @@ func celReadiness(query string) map[string]any {
 func isDNSLabel(s string) bool { return len(validation.IsDNS1123Label(s)) == 0 }
 
 // rancherProviderConfig is the provider-kubernetes ProviderConfig of Rancher's cluster.
-func (t *tenant) rancherProviderConfig() string { return t.input.Targets.Rancher.KubernetesProviderConfig }
+func (t *tenant) rancherProviderConfig() string {
+	return t.input.Targets.Rancher.KubernetesProviderConfig
+}

@@ -168,7 +168,13 @@ type publicEgressValues struct {
 
 // egressRuleValues is a NetworkPolicy egress rule reaching IP blocks.
 type egressRuleValues struct {
-	To []egressPeerValues `json:"to"`
+	To    []egressPeerValues  `json:"to"`
+	Ports []networkPortValues `json:"ports,omitempty"`
+}
+
+type networkPortValues struct {
+	Protocol string `json:"protocol"`
+	Port     int64  `json:"port"`
 }
 
 type egressPeerValues struct {

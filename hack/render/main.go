@@ -36,7 +36,7 @@ func main() {
 	flag.StringVar(&c.function, "function", "bin/function-tenantcluster", "function binary")
 	flag.StringVar(&c.crossplane, "crossplane", "bin/crossplane", "crossplane CLI binary")
 	flag.StringVar(&c.claims, "claim", "examples/claims", "claim files or directories of claims, comma-separated")
-	flag.StringVar(&c.observed, "observed", "", "observed composed resources: a file or a directory")
+	flag.StringVar(&c.observed, "observed", "", "observed composed resources: files or directories, comma-separated, later ones adding to and replacing earlier ones")
 	flag.StringVar(&c.composition, "composition", "apis/composition.yaml", "Composition for legacy claims")
 	flag.StringVar(&c.xrd, "xrd", "apis/definition.yaml", "XRD for legacy claims")
 	flag.StringVar(&c.v2Composition, "v2-composition", "examples/v2/composition.yaml", "Composition for namespaced XRs")
@@ -64,6 +64,10 @@ func run(ctx context.Context, c config) error {
 		return err
 	}
 	defer func() { _ = os.RemoveAll(tmp) }()
+	observed, err := mergeObserved(c.observed, filepath.Join(tmp, "observed"))
+	if err != nil {
+		return err
+	}
 
 	addr, err := freeAddress()
 	if err != nil {
@@ -103,8 +107,8 @@ func run(ctx context.Context, c config) error {
 		if c.fullXR {
 			args = append(args, "--include-full-xr")
 		}
-		if c.observed != "" {
-			args = append(args, "--observed-resources="+c.observed)
+		if observed != "" {
+			args = append(args, "--observed-resources="+observed)
 		}
 		out, err := exec.CommandContext(ctx, c.crossplane, args...).Output() //nolint:gosec // our own tools
 		if err != nil {
@@ -191,4 +195,37 @@ func writeYAML(path string, obj map[string]any) error {
 		return err
 	}
 	return os.WriteFile(path, b, 0o600)
+}
+
+// mergeObserved copies a comma-separated list of observed-state files and directories into one
+// directory, so that observed states can be layered (examples/observed/rancher/ holds each step
+// of the registration as what is new at that step). A later file of the same name replaces an
+// earlier one. A single path is passed through unchanged.
+func mergeObserved(list, dir string) (string, error) {
+	if list == "" || !strings.Contains(list, ",") {
+		return list, nil
+	}
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return "", err
+	}
+	for _, p := range strings.Split(list, ",") {
+		files := []string{p}
+		if st, err := os.Stat(p); err != nil {
+			return "", err
+		} else if st.IsDir() {
+			if files, err = filepath.Glob(filepath.Join(p, "*.yaml")); err != nil {
+				return "", err
+			}
+		}
+		for _, f := range files {
+			b, err := os.ReadFile(f) //nolint:gosec // the caller's own example files
+			if err != nil {
+				return "", err
+			}
+			if err := os.WriteFile(filepath.Join(dir, filepath.Base(f)), b, 0o600); err != nil {
+				return "", err
+			}
+		}
+	}
+	return dir, nil
 }

@@ -1,0 +1,276 @@
+package fn
+
+import (
+	"path/filepath"
+	"regexp"
+	"slices"
+	"testing"
+
+	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
+	"github.com/google/go-cmp/cmp"
+	"google.golang.org/protobuf/testing/protocmp"
+	"sigs.k8s.io/yaml"
+)
+
+// The registration of examples/claims/full.yaml (tenant team-payments-payments-9872f00b) as
+// examples/observed/rancher/ plays it.
+const (
+	fullID          = "team-payments-payments-9872f00b"
+	fullClusterID   = "c-m-8x2kq7vd"
+	exampleToken    = "examplesecrettoken4qbzv9wlnfk2xj7mdt5r"
+	fullProjectID   = "local:p-4465005f"
+	fullProjectNS   = "local-p-4465005f"
+	fullDashboard   = "https://rancher.example.com/dashboard/c/" + fullClusterID + "/explorer"
+	fullClusterWait = `Waiting for Rancher to create the cluster for provisioning Cluster fleet-default/` + fullID + ` (through ProviderConfig "default").`
+)
+
+// Composed resources of full.yaml at each step of its registration.
+var (
+	fullBase = []string{"namespace", "vcluster", "tenant-k8s", "tenant-helm", "usage-vcluster", "usage-tenant-k8s", "usage-tenant-helm",
+		"rancher-cluster", "rancher-project", "usage-namespace"}
+	fullLookups = []string{"rancher-token", "rancher-mgmt",
+		"crtb-2671d32f", "crtb-6b6ec437", "crtb-9ac276ea", "prtb-1e7950e2", "prtb-ba74fd02", "prtb-501ffff8"}
+	fullAgent = []string{"agent-ns", "agent-fleet-ns", "agent-import", "agent-sa", "agent-binding", "agent-install", "usage-rancher-cluster"}
+)
+
+func sorted(lists ...[]string) []string {
+	out := slices.Concat(lists...)
+	slices.Sort(out)
+	return out
+}
+
+// TestRancherChain renders examples/claims/full.yaml at each step of its registration and
+// compares what the tenant sees (the RancherRegistered condition and status.rancher) and the
+// composed resources: each step adds what Rancher's answer allows, and nothing goes away.
+func TestRancherChain(t *testing.T) {
+	claimPath := filepath.Join("..", "examples", "claims", "full.yaml")
+	project := map[string]any{"clusterName": fullID, "projectId": fullProjectID, "createdProjectId": fullProjectID}
+	with := func(m map[string]any) map[string]any {
+		out := map[string]any{}
+		for k, v := range project {
+			out[k] = v
+		}
+		for k, v := range m {
+			out[k] = v
+		}
+		return out
+	}
+	cases := map[string]struct {
+		reason    string
+		observed  string
+		resources []string
+		condition func(job string) *fnv1.Condition
+		status    map[string]any
+		phase     string
+	}{
+		"nothing observed": {
+			reason:    "A new tenant gets the provisioning Cluster (and the project its namespace goes into); Rancher has answered nothing yet.",
+			resources: sorted(fullBase),
+			condition: func(string) *fnv1.Condition {
+				return condition("RancherRegistered", fnv1.Status_STATUS_CONDITION_FALSE, "ClusterPending", fullClusterWait)
+			},
+			status: with(nil),
+			phase:  "Provisioning",
+		},
+		"vcluster deployed": {
+			reason:    "The virtual cluster being up changes nothing in Rancher: registration waits for Rancher's cluster.",
+			observed:  "rancher/0-deployed",
+			resources: sorted(fullBase),
+			condition: func(string) *fnv1.Condition {
+				return condition("RancherRegistered", fnv1.Status_STATUS_CONDITION_FALSE, "ClusterPending", fullClusterWait)
+			},
+			status: with(nil),
+			phase:  "Provisioning",
+		},
+		"cluster name observed": {
+			reason:    "Once Rancher names its cluster: the token and cluster lookups and the owners' and members' bindings (the project's too, its namespace being known).",
+			observed:  "rancher/0-deployed,rancher/1-cluster",
+			resources: sorted(fullBase, fullLookups),
+			condition: func(string) *fnv1.Condition {
+				return condition("RancherRegistered", fnv1.Status_STATUS_CONDITION_FALSE, "TokenPending",
+					"Rancher created cluster "+fullClusterID+"; waiting for its registration token "+fullClusterID+"/default-token.")
+			},
+			status: with(map[string]any{"clusterId": fullClusterID, "url": fullDashboard, "createdProjectNamespace": fullProjectNS}),
+			phase:  "Provisioning",
+		},
+		"manifest URL observed": {
+			reason:    "Once the token has its manifest URL: the agent install inside the virtual cluster, and the Usage that deregisters before the agent goes.",
+			observed:  "rancher/0-deployed,rancher/1-cluster,rancher/2-token",
+			resources: sorted(fullBase, fullLookups, fullAgent),
+			condition: func(job string) *fnv1.Condition {
+				return condition("RancherRegistered", fnv1.Status_STATUS_CONDITION_FALSE, "AgentPending",
+					"Rancher's import manifest is applied in the virtual cluster by Job cattle-system/"+job+"; waiting for Rancher's agent to connect cluster "+fullClusterID+".")
+			},
+			status: with(map[string]any{"clusterId": fullClusterID, "url": fullDashboard, "createdProjectNamespace": fullProjectNS,
+				"registered": true, "tokenSource": "ManifestURL"}),
+			phase: "Provisioning",
+		},
+		"token secret observed": {
+			reason:    "Rancher 2.15 keeps the token in a Secret: the same resources, reading the token from there.",
+			observed:  "rancher/0-deployed,rancher/1-cluster,rancher/2-token-secret",
+			resources: sorted(fullBase, fullLookups, fullAgent),
+			condition: func(job string) *fnv1.Condition {
+				return condition("RancherRegistered", fnv1.Status_STATUS_CONDITION_FALSE, "AgentPending",
+					"Rancher's import manifest is applied in the virtual cluster by Job cattle-system/"+job+"; waiting for Rancher's agent to connect cluster "+fullClusterID+".")
+			},
+			status: with(map[string]any{"clusterId": fullClusterID, "url": fullDashboard, "createdProjectNamespace": fullProjectNS,
+				"registered": true, "tokenSource": "Secret", "tokenSecretName": "default-token-qz7fx"}),
+			phase: "Provisioning",
+		},
+		"connected": {
+			reason:    "Once Rancher reports the cluster Connected, the tenant is registered and, every layer being ready, Ready.",
+			observed:  "rancher/0-deployed,rancher/1-cluster,rancher/2-token,rancher/3-connected",
+			resources: sorted(fullBase, fullLookups, fullAgent),
+			condition: func(string) *fnv1.Condition {
+				return condition("RancherRegistered", fnv1.Status_STATUS_CONDITION_TRUE, "Registered",
+					"Registered in Rancher as cluster "+fullClusterID+" and connected: "+fullDashboard)
+			},
+			status: with(map[string]any{"clusterId": fullClusterID, "url": fullDashboard, "createdProjectNamespace": fullProjectNS,
+				"registered": true, "connected": true, "tokenSource": "ManifestURL"}),
+			phase: "Ready",
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			var observed map[string]*fnv1.Resource
+			if tc.observed != "" {
+				observed = readObserved(t, tc.observed)
+			}
+			rsp := renderExampleObserved(t, claimPath, observed)
+			if diff := cmp.Diff(tc.resources, resourceNames(rsp)); diff != "" {
+				t.Errorf("%s\ncomposed resources: -want, +got:\n%s", tc.reason, diff)
+			}
+			job := ""
+			if r := rsp.GetDesired().GetResources()[string(resourceAgentInstall)]; r != nil {
+				job = manifestOf(r.GetResource().AsMap())["metadata"].(map[string]any)["name"].(string)
+				if !regexp.MustCompile(`^rancher-import-[0-9a-f]{8}$`).MatchString(job) {
+					t.Errorf("installer Job name %q is not rancher-import-<hash>", job)
+				}
+			}
+			var got *fnv1.Condition
+			for _, c := range rsp.GetConditions() {
+				if c.GetType() == "RancherRegistered" {
+					got = c
+				}
+			}
+			if diff := cmp.Diff(tc.condition(job), got, protocmp.Transform()); diff != "" {
+				t.Errorf("%s\nRancherRegistered: -want, +got:\n%s", tc.reason, diff)
+			}
+			status, _ := rsp.GetDesired().GetComposite().GetResource().AsMap()["status"].(map[string]any)
+			if diff := cmp.Diff(tc.status, status["rancher"]); diff != "" {
+				t.Errorf("%s\nstatus.rancher: -want, +got:\n%s", tc.reason, diff)
+			}
+			if status["phase"] != tc.phase {
+				t.Errorf("%s\nphase: want %s, got %v", tc.reason, tc.phase, status["phase"])
+			}
+		})
+	}
+}
+
+// manifestOf is the manifest an Object applies.
+func manifestOf(obj map[string]any) map[string]any {
+	return obj["spec"].(map[string]any)["forProvider"].(map[string]any)["manifest"].(map[string]any)
+}
+
+// specOf is a composed resource's spec.
+func specOf(obj map[string]any) map[string]any { return obj["spec"].(map[string]any) }
+
+// TestRegistrationTokenShapes checks how the import address reaches the installer for both
+// shapes of Rancher's registration token: the token Object publishes the manifest URL (or, from
+// Rancher 2.15, the token Secret's token) to a connection Secret on the Crossplane cluster,
+// provider-kubernetes patches it into the installer's Secret inside the virtual cluster, and the
+// Job reads it from there. The function itself never holds it.
+func TestRegistrationTokenShapes(t *testing.T) {
+	claimPath := filepath.Join("..", "examples", "claims", "full.yaml")
+	connSecret := map[string]any{"name": fullID + "-rancher-import", "namespace": "crossplane-system"}
+	cases := map[string]struct {
+		reason     string
+		token      string
+		published  string
+		references string
+		container  string
+	}{
+		"manifest URL": {
+			reason: "Before Rancher 2.15 the token's status.manifestUrl is the import address.",
+			token:  "rancher/2-token",
+			published: `
+- apiVersion: management.cattle.io/v3
+  kind: ClusterRegistrationToken
+  name: default-token
+  namespace: c-m-8x2kq7vd
+  fieldPath: status.manifestUrl
+  toConnectionSecretKey: manifestUrl`,
+			references: `
+- patchesFrom: {apiVersion: v1, kind: Secret, name: team-payments-payments-9872f00b-rancher-import, namespace: crossplane-system, fieldPath: data.manifestUrl}
+  toFieldPath: data.manifestUrl`,
+			container: `
+command: [kubectl]
+args: [apply, -f, $(RANCHER_IMPORT_URL)]
+env:
+- {name: HOME, value: /tmp}
+- name: RANCHER_IMPORT_URL
+  valueFrom: {secretKeyRef: {name: tenantcluster-rancher-import, key: manifestUrl}}`,
+		},
+		"token secret": {
+			reason: "From Rancher 2.15 the token is in the Secret status.tokenSecretName names; the address is made from Rancher's URL, the token and the cluster ID.",
+			token:  "rancher/2-token-secret",
+			published: `
+- apiVersion: v1
+  kind: Secret
+  name: default-token-qz7fx
+  namespace: c-m-8x2kq7vd
+  fieldPath: data.token
+  toConnectionSecretKey: token`,
+			references: `
+- patchesFrom: {apiVersion: v1, kind: Secret, name: team-payments-payments-9872f00b-rancher-import, namespace: crossplane-system, fieldPath: data.token}
+  toFieldPath: data.token`,
+			container: `
+command: [kubectl]
+args: [apply, -f, $(RANCHER_URL)/v3/import/$(RANCHER_TOKEN)_$(RANCHER_CLUSTER_ID).yaml]
+env:
+- {name: HOME, value: /tmp}
+- {name: RANCHER_URL, value: https://rancher.example.com}
+- {name: RANCHER_CLUSTER_ID, value: c-m-8x2kq7vd}
+- name: RANCHER_TOKEN
+  valueFrom: {secretKeyRef: {name: tenantcluster-rancher-import, key: token}}`,
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			rsp := renderExampleObserved(t, claimPath, readObserved(t, "rancher/0-deployed,rancher/1-cluster,"+tc.token))
+			res := rsp.GetDesired().GetResources()
+			token := specOf(res[string(resourceRancherToken)].GetResource().AsMap())
+			if diff := cmp.Diff(fromYAML(t, tc.published), token["connectionDetails"]); diff != "" {
+				t.Errorf("%s\ntoken connectionDetails: -want, +got:\n%s", tc.reason, diff)
+			}
+			if diff := cmp.Diff(connSecret, token["writeConnectionSecretToRef"]); diff != "" {
+				t.Errorf("%s\ntoken writeConnectionSecretToRef: -want, +got:\n%s", tc.reason, diff)
+			}
+			if diff := cmp.Diff([]any{"Observe"}, token["managementPolicies"]); diff != "" {
+				t.Errorf("%s\ntoken managementPolicies: -want, +got:\n%s", tc.reason, diff)
+			}
+			secret := res[string(resourceAgentImport)].GetResource().AsMap()
+			if diff := cmp.Diff(fromYAML(t, tc.references), specOf(secret)["references"]); diff != "" {
+				t.Errorf("%s\nimport Secret references: -want, +got:\n%s", tc.reason, diff)
+			}
+			if _, ok := manifestOf(secret)["data"]; ok {
+				t.Errorf("%s\nthe import Secret's manifest carries data; only provider-kubernetes may patch it in", tc.reason)
+			}
+			job := manifestOf(res[string(resourceAgentInstall)].GetResource().AsMap())
+			c := job["spec"].(map[string]any)["template"].(map[string]any)["spec"].(map[string]any)["containers"].([]any)[0].(map[string]any)
+			got := map[string]any{"command": c["command"], "args": c["args"], "env": c["env"]}
+			if diff := cmp.Diff(fromYAML(t, tc.container), got); diff != "" {
+				t.Errorf("%s\ninstaller container: -want, +got:\n%s", tc.reason, diff)
+			}
+		})
+	}
+}
+
+func fromYAML(t *testing.T, s string) any {
+	t.Helper()
+	var out any
+	if err := yaml.Unmarshal([]byte(s), &out); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
