@@ -16,6 +16,7 @@ GO_SOURCES := $(shell find . -name '*.go' -not -path './test/*' -not -path './bi
 
 # make render CLAIM=<claim files or dirs, comma-separated> OBSERVED=<files or dirs, comma-separated, layered>
 CLAIM ?= examples/claims
+RANCHER_STEPS := examples/observed/rancher
 OBSERVED ?=
 
 .PHONY: help build generate check-generated check-packages test vet render validate lint vuln fuzz tools clean
@@ -51,8 +52,14 @@ render: ## Render CLAIM (default: every claim in examples/claims) with optional 
 	@$(BIN)/render -function "$(FUNCTION)" -crossplane "$(CROSSPLANE)" -claim "$(CLAIM)" -observed "$(OBSERVED)" $(RENDER_FLAGS)
 
 validate: ## Validate the examples and everything they render against the XRDs and the upstream CRDs in ../shared, offline.
-	@$(MAKE) --no-print-directory render RENDER_FLAGS=-include-full-xr \
+	@$(MAKE) --no-print-directory render RENDER_FLAGS="-include-full-xr -include-embedded" \
 		CLAIM=examples/claims,examples/xr.yaml,examples/v2/tenantcluster.yaml > $(BIN)/rendered.yaml
+	@# The whole Rancher registration of full.yaml, with both shapes of registration token.
+	@for token in 2-token 2-token-secret; do \
+		$(MAKE) --no-print-directory render RENDER_FLAGS="-include-full-xr -include-embedded" CLAIM=examples/claims/full.yaml \
+			OBSERVED=$(RANCHER_STEPS)/0-deployed,$(RANCHER_STEPS)/1-cluster,$(RANCHER_STEPS)/$$token,$(RANCHER_STEPS)/3-connected \
+			| grep -v '^  lastTransitionTime' >> $(BIN)/rendered.yaml || exit 1; \
+	done
 	hack/validate.sh "$(CROSSPLANE)" "$(SHARED)" "$(BIN)/rendered.yaml"
 
 vuln: $(GOVULNCHECK) ## Scan for reachable vulnerabilities with govulncheck against the offline database in ../shared/vulndb.

@@ -2,7 +2,9 @@
 # Validates, offline, with `crossplane beta validate` (the API server's own validation library:
 # schema, unknown fields, CEL rules):
 # - the example claims and XRs against the XRDs generated from apis/;
-# - every resource they render against the real upstream CRDs in ../shared/crds.
+# - every resource they render against the real upstream CRDs in ../shared/crds, and every
+#   manifest a provider-kubernetes Object applies (Rancher's resources) against the CRDs of the
+#   cluster it lands on; core Kubernetes kinds have no CRD and are reported as skipped.
 # `beta validate` wants Crossplane's own CRDs from the Crossplane image; they are in ../shared too,
 # so they are put where its cache would hold them and nothing is downloaded.
 set -euo pipefail
@@ -20,7 +22,7 @@ for f in "$shared"/crds/crossplane/*.yaml; do
   echo '---'
 done > "$core/package.yaml"
 
-extensions="$shared/crds/provider-kubernetes,$shared/crds/provider-helm,apis/definition.yaml,examples/v2/definition.yaml"
+extensions="$shared/crds/provider-kubernetes,$shared/crds/provider-helm,$shared/crds/rancher,apis/definition.yaml,examples/v2/definition.yaml"
 resources="$rendered,examples/claims,examples/xr.yaml,examples/v2/tenantcluster.yaml"
 "$crossplane" beta validate --cache-dir "$cache" \
   --crossplane-image "xpkg.crossplane.io/crossplane/crossplane:$version" \

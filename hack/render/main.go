@@ -29,6 +29,7 @@ type config struct {
 	v2Composition, v2XRD string
 	functions            string
 	fullXR               bool
+	embedded             bool
 }
 
 func main() {
@@ -43,6 +44,7 @@ func main() {
 	flag.StringVar(&c.v2XRD, "v2-xrd", "examples/v2/definition.yaml", "XRD for namespaced XRs")
 	flag.StringVar(&c.functions, "functions", "examples/functions.yaml", "Functions file (runtime Development)")
 	flag.BoolVar(&c.fullXR, "include-full-xr", false, "print the XR's spec and metadata too (for validation)")
+	flag.BoolVar(&c.embedded, "include-embedded", false, "also print the manifest each provider-kubernetes Object applies, as its own document (for validation against the target's CRDs)")
 	flag.Parse()
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
@@ -121,6 +123,11 @@ func run(ctx context.Context, c config) error {
 		fmt.Printf("---\n# %s\n%s", path, strings.TrimPrefix(string(out), "---\n"))
 		if !strings.HasSuffix(string(out), "\n") {
 			fmt.Println()
+		}
+		if c.embedded {
+			if err := printEmbedded(path, out); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
@@ -228,4 +235,31 @@ func mergeObserved(list, dir string) (string, error) {
 		}
 	}
 	return dir, nil
+}
+
+// printEmbedded prints the manifest every provider-kubernetes Object in a rendered stream
+// applies, so that it can be validated against the CRDs of the cluster it lands on.
+func printEmbedded(path string, rendered []byte) error {
+	for _, doc := range strings.Split(string(rendered), "\n---\n") {
+		var obj struct {
+			Kind string `json:"kind"`
+			Spec struct {
+				ForProvider struct {
+					Manifest map[string]any `json:"manifest"`
+				} `json:"forProvider"`
+			} `json:"spec"`
+		}
+		if err := yaml.Unmarshal([]byte(doc), &obj); err != nil {
+			return fmt.Errorf("cannot read what %s rendered: %w", path, err)
+		}
+		if obj.Kind != "Object" || obj.Spec.ForProvider.Manifest == nil {
+			continue
+		}
+		b, err := yaml.Marshal(obj.Spec.ForProvider.Manifest)
+		if err != nil {
+			return err
+		}
+		fmt.Printf("---\n# %s: applied by an Object\n%s", path, b)
+	}
+	return nil
 }
