@@ -1,0 +1,96 @@
+package fn
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/crossplane/function-sdk-go/resource"
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	psapi "k8s.io/pod-security-admission/api"
+	"k8s.io/pod-security-admission/policy"
+	"sigs.k8s.io/yaml"
+)
+
+// podSecurity evaluates a pod against a Pod Security level with the API server's own checks and
+// returns the reasons it is refused (none when it is allowed).
+func podSecurity(t *testing.T, level string, pod *corev1.Pod) []string {
+	t.Helper()
+	ev, err := policy.NewEvaluator(policy.DefaultChecks(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := psapi.ParseLevel(level)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var refused []string
+	for _, r := range ev.EvaluatePod(psapi.LevelVersion{Level: l, Version: psapi.LatestVersion()}, &pod.ObjectMeta, &pod.Spec) {
+		if !r.Allowed {
+			refused = append(refused, r.ForbiddenReason+": "+r.ForbiddenDetail)
+		}
+	}
+	return refused
+}
+
+// rancherAgentPod is the pod of Rancher's stock cluster agent.
+func rancherAgentPod(t *testing.T) *corev1.Pod {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join("testdata", "cattle-cluster-agent-pod.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pod := &corev1.Pod{}
+	if err := yaml.UnmarshalStrict(raw, pod); err != nil {
+		t.Fatal(err)
+	}
+	return pod
+}
+
+// TestRancherAgentFitsPodSecurity checks that Rancher's agent and the tenant's Pod Security fit
+// together. Every pod of a virtual cluster runs in the tenant's host namespace, so the host's
+// enforced level must admit the agent: the stock agent breaks restricted (this test shows it),
+// so a registered tenant that asks for restricted gets baseline enforced on the host, restricted
+// audited and warned there, and restricted enforced by the virtual cluster itself on every
+// namespace but Rancher's own.
+func TestRancherAgentFitsPodSecurity(t *testing.T) {
+	agent := rancherAgentPod(t)
+	if refused := podSecurity(t, "restricted", agent); len(refused) == 0 {
+		t.Fatal("the stock agent passes restricted; the host namespace need not be lowered to baseline any more")
+	}
+	for _, path := range []string{"full.yaml", "minimal.yaml"} {
+		rsp := renderExampleObserved(t, filepath.Join("..", "examples", "claims", path), readObserved(t, "rancher/0-deployed,rancher/1-cluster,rancher/2-token"))
+		res := rsp.GetDesired().GetResources()
+		labels := manifestOf(res[string(resourceNamespace)].GetResource().AsMap())["metadata"].(map[string]any)["labels"].(map[string]any)
+		host, _ := labels[labelPSAEnforce].(string)
+		if refused := podSecurity(t, host, agent); len(refused) > 0 {
+			t.Errorf("%s: the host namespace enforces %s, which refuses Rancher's agent: %s", path, host, strings.Join(refused, "; "))
+		}
+		if labels[labelPSAAudit] != "restricted" || labels[labelPSAWarn] != "restricted" {
+			t.Errorf("%s: the host namespace must still audit and warn at the tenant's restricted, got %v / %v", path, labels[labelPSAAudit], labels[labelPSAWarn])
+		}
+		values := res[string(resourceVCluster)].GetResource().AsMap()["spec"].(map[string]any)["forProvider"].(map[string]any)["values"].(map[string]any)
+		if got := values["policies"].(map[string]any)["podSecurityStandard"]; got != "restricted" {
+			t.Errorf("%s: the virtual cluster must enforce the tenant's restricted, got %v", path, got)
+		}
+		for _, ns := range []resource.Name{resourceAgentNamespace, resourceAgentFleetNamespace} {
+			nsLabels := manifestOf(res[string(ns)].GetResource().AsMap())["metadata"].(map[string]any)["labels"].(map[string]any)
+			level, _ := nsLabels[labelPSAEnforce].(string)
+			if refused := podSecurity(t, level, agent); len(refused) > 0 {
+				t.Errorf("%s: Rancher's namespace %s in the virtual cluster enforces %s, which refuses the agent: %s", path, ns, level, strings.Join(refused, "; "))
+			}
+		}
+
+		job := &batchv1.Job{}
+		if err := runtime.DefaultUnstructuredConverter.FromUnstructured(manifestOf(res[string(resourceAgentInstall)].GetResource().AsMap()), job); err != nil {
+			t.Fatal(err)
+		}
+		pod := &corev1.Pod{ObjectMeta: job.Spec.Template.ObjectMeta, Spec: job.Spec.Template.Spec}
+		if refused := podSecurity(t, "restricted", pod); len(refused) > 0 {
+			t.Errorf("%s: the installer Job must meet restricted whatever the tenant's level: %s", path, strings.Join(refused, "; "))
+		}
+	}
+}
