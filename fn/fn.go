@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime/debug"
+	"strings"
 
 	"github.com/crossplane/function-sdk-go/logging"
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
@@ -171,12 +172,16 @@ func decodeInput(req *fnv1.RunFunctionRequest) (*inputv1beta1.Input, error) {
 // deleted) and a condition on the claim that names the field to fix.
 func fatalForTenant(rsp *fnv1.RunFunctionResponse, err error) {
 	response.Fatal(rsp, err)
-	reason := "InvalidSpec"
+	reason, typ := "InvalidSpec", conditionVClusterReady
 	var fe *fieldError
-	if !errors.As(err, &fe) {
+	switch {
+	case !errors.As(err, &fe):
 		reason = "CannotCompose"
+	case strings.HasPrefix(fe.field, "rancher"):
+		// The condition of the layer the field belongs to.
+		typ = conditionRancherRegistered
 	}
-	response.ConditionFalse(rsp, conditionVClusterReady, reason).WithMessage(err.Error()).TargetCompositeAndClaim()
+	response.ConditionFalse(rsp, typ, reason).WithMessage(err.Error()).TargetCompositeAndClaim()
 }
 
 // writeDesired adds the desired composed resources and the XR status to the response, keeping

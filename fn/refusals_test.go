@@ -24,6 +24,24 @@ policy:
     egressCIDRs: [10.20.0.0/16]
 `
 
+// rancherInput is a platform that registers tenants in Rancher and opens project p-shared to
+// namespace team-a.
+const rancherInput = `
+apiVersion: tenantcluster.fn.crossplane.io/v1beta1
+kind: Input
+rancher:
+  enabled: true
+  url: https://rancher.example.com
+  projects: {hostClusterId: local, existing: {team-a: [p-shared]}}
+`
+
+// rancherRefusedRsp is the response to a claim refused for one of its spec.rancher fields.
+func rancherRefusedRsp(message string) *fnv1.RunFunctionResponse {
+	rsp := refusedRsp(message)
+	rsp.Conditions[0].Type = "RancherRegistered"
+	return rsp
+}
+
 // claimXR is the legacy XR of the claim team-a/dev with the given spec and status.
 func claimXR(specAndStatus string) string {
 	return `
@@ -141,6 +159,41 @@ spec: {}
 				Meta:    &fnv1.ResponseMeta{Tag: "t", Ttl: ttl},
 				Results: []*fnv1.Result{fatal("input usages.apiVersion apiextensions.crossplane.io/v1beta1 is Crossplane 1.x's, which has no namespaced TenantClusters: use protection.crossplane.io/v1beta1")},
 			},
+		},
+		"PrincipalNeitherUserNorGroup": {
+			reason: "Each owner is a user or a group, not both.",
+			input:  rancherInput,
+			xr:     claimXR(`spec: {rancher: {owners: [{user: "local://u-a", group: "local://g-b"}]}}`),
+			want:   rancherRefusedRsp(`spec.rancher.owners[0]: set exactly one of user and group`),
+		},
+		"PrincipalNotAnID": {
+			reason: "A principal must be a Rancher principal ID; template syntax and quotes are refused, not passed on.",
+			input:  rancherInput,
+			xr:     claimXR(`spec: {rancher: {members: [{group: "keycloakoidc_group://ok"}, {user: "{{ .Values.admin }}"}]}}`),
+			want:   rancherRefusedRsp(`spec.rancher.members[1]: "{{ .Values.admin }}" is not a Rancher principal ID; write it as Rancher shows it, e.g. local://u-abcde or keycloakoidc_group://payments`),
+		},
+		"ProjectNotOpenToNamespace": {
+			reason: "Joining a project is granted by the platform per claim namespace: a project open to another namespace is refused, with the ones open to this one.",
+			input:  rancherInput,
+			xr:     claimXR(`spec: {rancher: {project: {id: "local:p-payments"}}}`),
+			want:   rancherRefusedRsp(`spec.rancher.project.id: project "local:p-payments" is not open to this namespace; choose one of local:p-shared`),
+		},
+		"ProjectOnAnotherCluster": {
+			reason: "The project must be on the host cluster: a project of the same name on another cluster is refused.",
+			input:  rancherInput,
+			xr:     claimXR(`spec: {rancher: {project: {id: "c-m-other:p-shared"}}}`),
+			want:   rancherRefusedRsp(`spec.rancher.project.id: project "c-m-other:p-shared" is not open to this namespace; choose one of local:p-shared`),
+		},
+		"NoProjectOpen": {
+			reason: "A claim from a namespace with no open project cannot name one.",
+			input:  rancherInput,
+			xr: `
+apiVersion: platform.tenantcluster.io/v1alpha1
+kind: XTenantCluster
+metadata: {name: dev-x7k2p, labels: {crossplane.io/claim-name: dev, crossplane.io/claim-namespace: team-b}}
+spec: {rancher: {project: {id: "local:p-shared"}}}
+`,
+			want: rancherRefusedRsp(`spec.rancher.project.id: this platform opens no existing Rancher project to this namespace; remove the field to get the platform's default placement`),
 		},
 	}
 	for name, tc := range cases {

@@ -100,6 +100,60 @@ func TestValidate(t *testing.T) {
 			modify: func(in *Input) { in.Usages.APIVersion = "apiextensions.crossplane.io/v1alpha1" },
 			want:   `input usages.apiVersion "apiextensions.crossplane.io/v1alpha1" must be protection.crossplane.io/v1beta1 (Crossplane 2) or apiextensions.crossplane.io/v1beta1 (Crossplane 1.x)`,
 		},
+		"RancherWithoutURL": {
+			reason: "Registration needs Rancher's URL.",
+			modify: func(in *Input) { in.Rancher.Enabled = true },
+			want:   `input rancher.url is required when rancher.enabled is true: set Rancher's server URL, e.g. https://rancher.example.com`,
+		},
+		"RancherURLWithPath": {
+			reason: "Rancher's URL is its server URL, https, without a path.",
+			modify: func(in *Input) {
+				in.Rancher = RancherSettings{Enabled: true, URL: "http://rancher.example.com/dashboard"}
+				in.Default()
+			},
+			want: `input rancher.url "http://rancher.example.com/dashboard" must be Rancher's https server URL without a path, e.g. https://rancher.example.com`,
+		},
+		"RancherCABundleNotPEM": {
+			reason: "The CA bundle must be PEM certificates: a key or garbage would break every installer.",
+			modify: func(in *Input) {
+				in.Rancher = RancherSettings{Enabled: true, URL: "https://rancher.example.com", CABundle: "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n"}
+				in.Default()
+			},
+			want: `input rancher.caBundle: holds a "PRIVATE KEY" PEM block; only certificates belong here`,
+		},
+		"RancherInstallerNotPinned": {
+			reason: "The installer image must be pinned: a moving tag would change what runs in every tenant.",
+			modify: func(in *Input) {
+				in.Rancher = RancherSettings{Enabled: true, URL: "https://rancher.example.com", Agent: RancherAgent{InstallerImage: "registry.k8s.io/kubectl:latest"}}
+				in.Default()
+			},
+			want: `input rancher.agent.installerImage "registry.k8s.io/kubectl:latest" must be pinned to an exact tag or digest, e.g. registry.k8s.io/kubectl:v1.36.3`,
+		},
+		"RancherUnderRestrictedFloor": {
+			reason: "Rancher's agent runs in the host namespace and does not meet restricted: a restricted floor and registration cannot go together.",
+			modify: func(in *Input) {
+				in.Rancher = RancherSettings{Enabled: true, URL: "https://rancher.example.com"}
+				in.Policy.PodSecurityFloor = "restricted"
+				in.Default()
+			},
+			want: `input rancher.enabled needs policy.podSecurityFloor baseline or lower: Rancher's cluster agent runs in the tenant's host namespace and does not meet restricted (a tenant that asks for restricted still gets it, enforced inside its virtual cluster)`,
+		},
+		"RancherProjectsWithoutHostCluster": {
+			reason: "Projects belong to the host cluster's Rancher ID.",
+			modify: func(in *Input) {
+				in.Rancher = RancherSettings{Enabled: true, URL: "https://rancher.example.com", Projects: RancherProjects{Create: true}}
+				in.Default()
+			},
+			want: `input rancher.projects.hostClusterId "" must be the host cluster's Rancher ID (local, or c-m-...) when projects are created or joined`,
+		},
+		"RancherBadEgress": {
+			reason: "Rancher's addresses are CIDRs.",
+			modify: func(in *Input) {
+				in.Rancher = RancherSettings{Enabled: true, URL: "https://rancher.example.com", EgressCIDRs: []string{"rancher.example.com"}}
+				in.Default()
+			},
+			want: `input rancher.egressCIDRs[0] "rancher.example.com" is not a CIDR: netip.ParsePrefix("rancher.example.com"): no '/'`,
+		},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
