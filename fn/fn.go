@@ -103,6 +103,8 @@ func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) 
 	}
 	if rancher.enabled {
 		conditions = append(conditions, rancher.condition)
+	}
+	if rancher.enabled || rancher.status.CreatedProjectID != "" {
 		status.Rancher = &rancher.status
 	}
 	status.Phase = phaseOf(conditions)

@@ -64,6 +64,11 @@ func (t *tenant) resolveRancher(spec *v1alpha1.RancherSpec) error {
 		if spec != nil {
 			t.warnings = append(t.warnings, "spec.rancher is ignored: this platform does not register tenants in Rancher")
 		}
+		// A project created while registration was on stays until the tenant is deleted:
+		// Rancher would delete the namespaces still in it. The host namespace leaves it.
+		if kept := t.observedStatus.Rancher; kept != nil {
+			t.rancher.createdProjectID = kept.CreatedProjectID
+		}
 		return nil
 	}
 	t.rancher.enabled = true

@@ -167,3 +167,36 @@ spec:
 		})
 	}
 }
+
+// TestCreatedProjectOutlivesRegistration: when the platform turns registration off, a tenant
+// whose host namespace was in a project created for it keeps that project (Rancher would delete
+// the namespaces of a deleted project), kept from the XR status even with nothing observed, while
+// the namespace leaves it and everything else of the registration goes.
+func TestCreatedProjectOutlivesRegistration(t *testing.T) {
+	req := &fnv1.RunFunctionRequest{
+		Meta: &fnv1.RequestMeta{Tag: "t"},
+		Observed: &fnv1.State{Composite: res(t, claimXR(`spec: {}
+status: {rancher: {clusterId: c-m-8x2kq7vd, createdProjectId: "local:p-4435e249", createdProjectNamespace: local-p-4435e249}}`))},
+	}
+	rsp, err := NewFunction(logging.NewNopLogger()).RunFunction(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"namespace", "rancher-project", "tenant-helm", "tenant-k8s", "usage-namespace", "usage-tenant-helm", "usage-tenant-k8s", "usage-vcluster", "vcluster"}
+	if diff := cmp.Diff(want, resourceNames(rsp)); diff != "" {
+		t.Errorf("composed resources: -want, +got:\n%s", diff)
+	}
+	status, _ := rsp.GetDesired().GetComposite().GetResource().AsMap()["status"].(map[string]any)
+	if diff := cmp.Diff(map[string]any{"createdProjectId": "local:p-4435e249", "createdProjectNamespace": "local-p-4435e249"}, status["rancher"]); diff != "" {
+		t.Errorf("status.rancher: -want, +got:\n%s", diff)
+	}
+	ns := manifestOf(rsp.GetDesired().GetResources()["namespace"].GetResource().AsMap())["metadata"].(map[string]any)
+	if _, ok := ns["annotations"].(map[string]any)[annotationRancherProject]; ok {
+		t.Error("the host namespace stays in the project after registration is turned off")
+	}
+	for _, c := range rsp.GetConditions() {
+		if c.GetType() == "RancherRegistered" {
+			t.Errorf("a platform without registration reports RancherRegistered: %v", c)
+		}
+	}
+}

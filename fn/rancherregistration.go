@@ -115,10 +115,10 @@ func readRancherFacts(t *tenant, observed observedState) rancherFacts {
 //  3. once the token is there: the agent installer inside the virtual cluster (rancheragent.go);
 //  4. registered once Rancher reports the management cluster Connected.
 func rancherLayer(t *tenant, observed observedState) rancherOutput {
-	if !t.rancher.enabled {
-		return rancherOutput{}
-	}
 	f := readRancherFacts(t, observed)
+	if !t.rancher.enabled {
+		return keptProject(t, f, observed)
+	}
 	out := rancherOutput{enabled: true}
 
 	out.cluster = desiredResource{name: resourceRancherCluster, object: t.provisioningCluster(), ready: f.clusterID != ""}
@@ -156,6 +156,22 @@ func rancherLayer(t *tenant, observed observedState) rancherOutput {
 	}
 	out.condition = t.rancherCondition(f)
 	return out
+}
+
+// keptProject is what stays of the Rancher layer once the platform turns registration off: the
+// project created for the tenant (without bindings), because Rancher deletes the namespaces of a
+// deleted project, and the fact that it exists.
+func keptProject(t *tenant, f rancherFacts, observed observedState) rancherOutput {
+	if t.rancher.createdProjectID == "" {
+		return rancherOutput{}
+	}
+	project := t.projectResources(rancherFacts{}, observed)[0]
+	project.ready = f.projectNamespace != ""
+	return rancherOutput{
+		resources: []desiredResource{project},
+		project:   &project,
+		status:    v1alpha1.RancherStatus{CreatedProjectID: t.rancher.createdProjectID, CreatedProjectNamespace: f.projectNamespace},
+	}
 }
 
 // rancherCondition says which step of the registration is pending.
