@@ -49,7 +49,7 @@ const (
 // cluster-admin inside the virtual cluster only, and the installer Job. Nothing here holds a
 // Rancher credential in its spec, and nothing runs with more than the virtual cluster's own
 // admin rights; no one execs into a pod.
-func (t *tenant) agentInstall(f rancherFacts, observed observedState) ([]desiredResource, desiredResource) {
+func (t *tenant) agentInstall(f rancherFacts, observed observedState) (resources []desiredResource, namespace desiredResource, job string) {
 	ready := func(name resource.Name) bool { return isReady(observed.get(name)) }
 	ns := desiredResource{name: resourceAgentNamespace, object: t.tenantObject("agent-ns", t.agentNamespaceManifest(agentNamespace), nil), ready: ready(resourceAgentNamespace)}
 	out := []desiredResource{
@@ -81,8 +81,10 @@ func (t *tenant) agentInstall(f rancherFacts, observed observedState) ([]desired
 	}
 	// The Job counts as ready while the agent is connected: a finished Job is removed after
 	// its TTL and created again, and that must not make the tenant look unready.
-	out = append(out, desiredResource{name: resourceAgentInstall, object: t.tenantObject("agent-install", t.agentJob(f), nil), ready: f.connected})
-	return out, ns
+	manifest := t.agentJob(f)
+	out = append(out, desiredResource{name: resourceAgentInstall, object: t.tenantObject("agent-install", manifest, nil), ready: f.connected})
+	name, _ := manifest["metadata"].(map[string]any)["name"].(string)
+	return out, ns, name
 }
 
 // agentNamespaceManifest is one of Rancher's namespaces in the virtual cluster, labelled with the
@@ -221,13 +223,6 @@ func (t *tenant) agentJob(f rancherFacts) map[string]any {
 		"metadata":   map[string]any{"name": jobName(spec), "namespace": agentNamespace, "labels": map[string]any{labelManagedBy: managedBy}},
 		"spec":       spec,
 	}
-}
-
-// agentJobName is the installer Job's name.
-func (t *tenant) agentJobName(f rancherFacts) string {
-	meta, _ := t.agentJob(f)["metadata"].(map[string]any)
-	name, _ := meta["name"].(string)
-	return name
 }
 
 // jobName names the installer Job after a hash of its spec. encoding/json sorts map keys, so

@@ -130,8 +130,10 @@ func rancherLayer(t *tenant, observed observedState) rancherOutput {
 		)
 		out.resources = append(out.resources, t.clusterRoleBindings(f.clusterID, observed)...)
 	}
+	job := ""
 	if f.clusterID != "" && f.tokenSource != "" {
-		agent, ns := t.agentInstall(f, observed)
+		agent, ns, name := t.agentInstall(f, observed)
+		job = name
 		out.resources = append(out.resources, agent...)
 		out.agentNamespace = &ns
 	}
@@ -154,7 +156,7 @@ func rancherLayer(t *tenant, observed observedState) rancherOutput {
 	if f.clusterID != "" {
 		out.status.URL = t.rancherURL() + "/dashboard/c/" + f.clusterID + "/explorer"
 	}
-	out.condition = t.rancherCondition(f)
+	out.condition = t.rancherCondition(f, job)
 	return out
 }
 
@@ -174,8 +176,9 @@ func keptProject(t *tenant, f rancherFacts, observed observedState) rancherOutpu
 	}
 }
 
-// rancherCondition says which step of the registration is pending.
-func (t *tenant) rancherCondition(f rancherFacts) layerCondition {
+// rancherCondition says which step of the registration is pending; job is the installer Job's
+// name, once it is composed.
+func (t *tenant) rancherCondition(f rancherFacts, job string) layerCondition {
 	c := layerCondition{typ: conditionRancherRegistered}
 	in := t.input
 	switch {
@@ -192,7 +195,7 @@ func (t *tenant) rancherCondition(f rancherFacts) layerCondition {
 	case f.installFailed != "":
 		c.reason = reasonAgentInstallFailed
 		c.message = fmt.Sprintf("The Job that applies Rancher's import manifest in the virtual cluster failed: %s. It runs again within %s; to retry now, "+
-			"delete Job %s/%s in the virtual cluster.", f.installFailed, installerRetryText, agentNamespace, t.agentJobName(f))
+			"delete Job %s/%s in the virtual cluster.", f.installFailed, installerRetryText, agentNamespace, job)
 	case t.observedStatus.Rancher != nil && t.observedStatus.Rancher.Connected:
 		c.reason = reasonDisconnected
 		c.message = fmt.Sprintf("Rancher reports cluster %s disconnected", f.clusterID)
@@ -203,7 +206,7 @@ func (t *tenant) rancherCondition(f rancherFacts) layerCondition {
 	default:
 		c.reason = reasonAgentPending
 		c.message = fmt.Sprintf("Rancher's import manifest is applied in the virtual cluster by Job %s/%s; waiting for Rancher's agent to connect cluster %s.",
-			agentNamespace, t.agentJobName(f), f.clusterID)
+			agentNamespace, job, f.clusterID)
 	}
 	return c
 }
