@@ -47,8 +47,7 @@ func (b roleBinding) key() string {
 // rancherTenant is the tenant's registration in Rancher, resolved from the claim and the input.
 type rancherTenant struct {
 	enabled bool
-	// clusterBindings and projectBindings are the owners' and members' roles, deduplicated
-	// and sorted by key.
+	// clusterBindings and projectBindings are the owners' and members' roles, sorted by key.
 	clusterBindings, projectBindings []roleBinding
 	// projectID is the project (<host cluster>:<project>) the host namespace is placed in, or
 	// empty for none.
@@ -123,7 +122,8 @@ func (t *tenant) resolveProject(p *v1alpha1.RancherProject) error {
 // own style (p-...).
 func createdProjectName(id string) string { return "p-" + shortHash("project/"+id) }
 
-// principals checks and deduplicates a list of claim principals.
+// principals checks a list of claim principals. A principal named twice needs no special case:
+// its bindings get the same stable name, so it is composed once.
 func principals(field string, in []v1alpha1.RancherPrincipal) ([]principal, error) {
 	out := make([]principal, 0, len(in))
 	for i, p := range in {
@@ -141,9 +141,7 @@ func principals(field string, in []v1alpha1.RancherPrincipal) ([]principal, erro
 			return nil, &fieldError{field: f, message: fmt.Sprintf(
 				"%q is not a Rancher principal ID; write it as Rancher shows it, e.g. local://u-abcde or keycloakoidc_group://payments", pr.id)}
 		}
-		if !slices.Contains(out, pr) {
-			out = append(out, pr)
-		}
+		out = append(out, pr)
 	}
 	return out, nil
 }

@@ -1,11 +1,14 @@
 package fn
 
 import (
+	"context"
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strings"
 	"testing"
 
+	"github.com/crossplane/function-sdk-go/logging"
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
 	"github.com/google/go-cmp/cmp"
 	"google.golang.org/protobuf/testing/protocmp"
@@ -273,4 +276,106 @@ func fromYAML(t *testing.T, s string) any {
 		t.Fatal(err)
 	}
 	return out
+}
+
+// TestRancherTroubleStates covers what the tenant reads when the agent does not come up: a
+// failed installer Job (with its message and how to retry), and an agent that was connected and
+// no longer is (with Rancher's message).
+func TestRancherTroubleStates(t *testing.T) {
+	claimPath := filepath.Join("..", "examples", "claims", "full.yaml")
+	steps := "rancher/0-deployed,rancher/1-cluster,rancher/2-token"
+	cases := map[string]struct {
+		reason  string
+		status  map[string]any
+		observe func(t *testing.T, req *fnv1.RunFunctionRequest)
+		want    func(job string) *fnv1.Condition
+	}{
+		"installer failed": {
+			reason: "A Job that failed shows Kubernetes' message, when it runs again and how to retry at once.",
+			observe: func(t *testing.T, req *fnv1.RunFunctionRequest) {
+				req.Observed.Resources[string(resourceAgentInstall)] = res(t, `
+apiVersion: kubernetes.crossplane.io/v1alpha2
+kind: Object
+metadata: {name: x, annotations: {crossplane.io/composition-resource-name: agent-install}}
+status:
+  atProvider:
+    manifest:
+      apiVersion: batch/v1
+      kind: Job
+      status: {conditions: [{type: Failed, status: "True", reason: BackoffLimitExceeded, message: Job has reached the specified backoff limit}]}
+`)
+			},
+			want: func(job string) *fnv1.Condition {
+				return condition("RancherRegistered", fnv1.Status_STATUS_CONDITION_FALSE, "AgentInstallFailed",
+					"The Job that applies Rancher's import manifest in the virtual cluster failed: Job has reached the specified backoff limit. "+
+						"It runs again within an hour; to retry now, delete Job cattle-system/"+job+" in the virtual cluster.")
+			},
+		},
+		"disconnected": {
+			reason:  "A cluster that was connected and no longer is says so, with Rancher's message, rather than waiting for a first connection.",
+			status:  map[string]any{"rancher": map[string]any{"clusterId": fullClusterID, "connected": true}},
+			observe: func(*testing.T, *fnv1.RunFunctionRequest) {},
+			want: func(string) *fnv1.Condition {
+				return condition("RancherRegistered", fnv1.Status_STATUS_CONDITION_FALSE, "Disconnected",
+					"Rancher reports cluster "+fullClusterID+" disconnected: cluster agent is not connected; Rancher's agent runs in the virtual cluster's namespace cattle-system.")
+			},
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			req := exampleRequest(t, claimPath, steps, tc.status)
+			tc.observe(t, req)
+			rsp, err := NewFunction(logging.NewNopLogger()).RunFunction(context.Background(), req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			job := manifestOf(rsp.GetDesired().GetResources()[string(resourceAgentInstall)].GetResource().AsMap())["metadata"].(map[string]any)["name"].(string)
+			var got *fnv1.Condition
+			for _, c := range rsp.GetConditions() {
+				if c.GetType() == "RancherRegistered" {
+					got = c
+				}
+			}
+			if diff := cmp.Diff(tc.want(job), got, protocmp.Transform()); diff != "" {
+				t.Errorf("%s\nRancherRegistered: -want, +got:\n%s", tc.reason, diff)
+			}
+		})
+	}
+}
+
+// TestRancherPrincipalsAndPort: a principal named twice gets one binding per role, and Rancher
+// on a port of its own is reached on that port through the tenants' network policy.
+func TestRancherPrincipalsAndPort(t *testing.T) {
+	req := &fnv1.RunFunctionRequest{
+		Meta: &fnv1.RequestMeta{Tag: "t"},
+		Input: st(t, `
+apiVersion: tenantcluster.fn.crossplane.io/v1beta1
+kind: Input
+rancher: {enabled: true, url: "https://rancher.example.com:8443", egressCIDRs: [10.0.0.10/32]}
+`),
+		Observed: &fnv1.State{
+			Composite: res(t, claimXR(`spec: {rancher: {owners: [{user: "local://u-a"}, {user: "local://u-a"}], members: [{user: "local://u-a"}]}}`)),
+			Resources: readObserved(t, "rancher/1-cluster"),
+		},
+	}
+	rsp, err := NewFunction(logging.NewNopLogger()).RunFunction(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var bindings []string
+	for _, n := range resourceNames(rsp) {
+		if strings.HasPrefix(n, "crtb-") {
+			bindings = append(bindings, n)
+		}
+	}
+	want := []string{"crtb-" + shortHash("cluster-member/user/local://u-a"), "crtb-" + shortHash("cluster-owner/user/local://u-a")}
+	slices.Sort(want)
+	if diff := cmp.Diff(want, bindings); diff != "" {
+		t.Errorf("bindings: -want, +got:\n%s", diff)
+	}
+	values := rsp.GetDesired().GetResources()[string(resourceVCluster)].GetResource().AsMap()["spec"].(map[string]any)["forProvider"].(map[string]any)["values"].(map[string]any)
+	egress := values["policies"].(map[string]any)["networkPolicy"].(map[string]any)["workload"].(map[string]any)["egress"]
+	if diff := cmp.Diff(fromYAML(t, `[{to: [{ipBlock: {cidr: 10.0.0.10/32}}], ports: [{protocol: TCP, port: 8443}]}]`), egress); diff != "" {
+		t.Errorf("egress to Rancher: -want, +got:\n%s", diff)
+	}
 }
