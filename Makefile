@@ -12,6 +12,9 @@ CROSSPLANE := $(BIN)/crossplane
 CONTROLLER_GEN := $(BIN)/controller-gen
 GOLANGCI_LINT := $(BIN)/golangci-lint
 GOVULNCHECK := $(BIN)/govulncheck
+# The e2e control plane's programs (test/e2e): built from exact versions like the tools.
+E2E_BIN := $(BIN)/e2e
+E2E_BINS := $(E2E_BIN)/etcd $(E2E_BIN)/kube-apiserver $(E2E_BIN)/kube-controller-manager $(E2E_BIN)/kubectl $(E2E_BIN)/crossplane $(E2E_BIN)/provider-kubernetes
 GO_SOURCES := $(shell find . -name '*.go' -not -path './test/*' -not -path './bin/*') go.mod go.sum
 
 # make render CLAIM=<claim files or dirs, comma-separated> OBSERVED=<files or dirs, comma-separated, layered>
@@ -19,7 +22,7 @@ CLAIM ?= examples/claims
 RANCHER_STEPS := examples/observed/rancher
 OBSERVED ?=
 
-.PHONY: help build generate check-generated check-packages test vet render validate lint vuln fuzz tools clean
+.PHONY: help build generate check-generated check-packages test vet render validate lint vuln fuzz tools clean e2e e2e-bins demo
 
 help: ## List the targets.
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -74,6 +77,35 @@ fuzz: ## Fuzz RunFunction for FUZZTIME (default 30s).
 
 lint: $(GOLANGCI_LINT) ## golangci-lint (config: .golangci.yml).
 	$(GOLANGCI_LINT) run ./...
+
+# The e2e suite and the demo run a real control plane on loopback (test/e2e/README.md).
+E2E_TIMEOUT ?= 30m
+e2e: e2e-bins ## End-to-end scenarios on a real local control plane (etcd, kube-apiserver, Crossplane, provider-kubernetes).
+	cd test/e2e && TENANTCLUSTER_SHARED="$(abspath $(SHARED))" $(GO) test -count=1 -timeout $(E2E_TIMEOUT) -v ./... $(E2E_FLAGS)
+
+demo: e2e-bins ## Start the local control plane, create the example tenant and watch it become ready (Ctrl-C stops everything).
+	cd test/e2e && $(GO) build -o $(BIN)/demo ./cmd/demo
+	$(BIN)/demo -repo "$(CURDIR)" -shared "$(abspath $(SHARED))" -claim "$(or $(DEMO_CLAIM),examples/claims/full.yaml)"
+
+e2e-bins: $(FUNCTION) $(E2E_BINS) ## Build the control plane's programs into bin/e2e/.
+
+$(E2E_BIN)/etcd: $(TOOLS)/etcd/go.mod $(TOOLS)/etcd/main.go
+	cd $(TOOLS)/etcd && $(GO) build -trimpath -o $@ .
+
+$(E2E_BIN)/kube-apiserver: $(TOOLS)/kubernetes/go.mod
+	cd $(TOOLS)/kubernetes && $(GO) build -trimpath -o $@ k8s.io/kubernetes/cmd/kube-apiserver
+
+$(E2E_BIN)/kube-controller-manager: $(TOOLS)/kubernetes/go.mod
+	cd $(TOOLS)/kubernetes && $(GO) build -trimpath -o $@ k8s.io/kubernetes/cmd/kube-controller-manager
+
+$(E2E_BIN)/kubectl: $(TOOLS)/kubernetes/go.mod
+	cd $(TOOLS)/kubernetes && $(GO) build -trimpath -o $@ k8s.io/kubernetes/cmd/kubectl
+
+$(E2E_BIN)/crossplane: $(TOOLS)/crossplane/go.mod
+	cd $(TOOLS)/crossplane && $(GO) build -trimpath -ldflags '-X github.com/crossplane/crossplane/v2/internal/version.version=v2.2.1' -o $@ github.com/crossplane/crossplane/v2/cmd/crossplane
+
+$(E2E_BIN)/provider-kubernetes: $(TOOLS)/provider-kubernetes/go.mod
+	cd $(TOOLS)/provider-kubernetes && $(GO) build -trimpath -o $@ github.com/crossplane-contrib/provider-kubernetes/cmd/provider
 
 tools: $(CROSSPLANE) $(CONTROLLER_GEN) $(GOLANGCI_LINT) $(GOVULNCHECK) ## Build every pinned tool.
 

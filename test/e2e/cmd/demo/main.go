@@ -1,0 +1,130 @@
+// Command demo starts the local control plane, creates a tenant from an example claim and shows
+// it become ready layer by layer, then waits for Ctrl-C and stops everything. `make demo`.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"sigs.k8s.io/yaml"
+
+	"github.com/tenantcluster/function-tenantcluster/test/e2e/controlplane"
+)
+
+var gvkClaim = schema.GroupVersionKind{Group: "platform.tenantcluster.io", Version: "v1alpha1", Kind: "TenantCluster"}
+
+func main() {
+	repo := flag.String("repo", ".", "the project's root")
+	shared := flag.String("shared", "../shared", "the shared folder (upstream CRDs)")
+	claimPath := flag.String("claim", "examples/claims/full.yaml", "the claim to create, relative to -repo")
+	flag.Parse()
+	if err := run(*repo, *shared, *claimPath); err != nil {
+		fmt.Fprintln(os.Stderr, "demo:", err)
+		os.Exit(1)
+	}
+}
+
+func run(repo, shared, claimPath string) error {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	claim, err := readClaim(filepath.Join(repo, claimPath))
+	if err != nil {
+		return err
+	}
+	dir, err := os.MkdirTemp("", "tenantcluster-demo-")
+	if err != nil {
+		return err
+	}
+	defer func() { _ = os.RemoveAll(dir) }()
+	say := func(format string, args ...any) {
+		fmt.Printf("%s  %s\n", time.Now().Format("15:04:05"), fmt.Sprintf(format, args...))
+	}
+	say("starting the control plane in %s (logs in %s/logs)", dir, dir)
+	cp, err := controlplane.Start(ctx, controlplane.Options{
+		Repo: repo, Shared: shared, Bins: controlplane.BinariesIn(filepath.Join(repo, "bin")), Dir: dir, Logf: say,
+	})
+	if err != nil {
+		return err
+	}
+	defer func() {
+		say("stopping the control plane")
+		cp.Stop()
+	}()
+
+	ns := &unstructured.Unstructured{Object: map[string]any{"apiVersion": "v1", "kind": "Namespace", "metadata": map[string]any{"name": claim.GetNamespace()}}}
+	if err := cp.Host.ApplyObject(ctx, ns); err != nil {
+		return err
+	}
+	if err := cp.Host.ApplyObject(ctx, claim); err != nil {
+		return err
+	}
+	applied := time.Now()
+	say("applied %s (%s/%s); watching it compose:", claimPath, claim.GetNamespace(), claim.GetName())
+	last, ready := "", false
+	for {
+		if err := cp.Crashed(); err != nil {
+			return err
+		}
+		tree, err := cp.Host.Tree(ctx, gvkClaim, claim.GetNamespace(), claim.GetName())
+		if err == nil && tree != last {
+			fmt.Printf("\n── after %s ──\n%s", time.Since(applied).Round(100*time.Millisecond), tree)
+			last = tree
+		}
+		if !ready {
+			if c, found, _ := cp.Host.Get(ctx, gvkClaim, claim.GetNamespace(), claim.GetName()); found && controlplane.Condition(c, "Ready").Status == "True" {
+				ready = true
+				lookAround(dir, repo, claim, time.Since(applied))
+			}
+		}
+		select {
+		case <-ctx.Done():
+			fmt.Println()
+			return nil
+		case <-time.After(time.Second):
+		}
+	}
+}
+
+func lookAround(dir, repo string, claim *unstructured.Unstructured, took time.Duration) {
+	kubectl := filepath.Join(repo, "bin", "e2e", "kubectl")
+	secret, _, _ := unstructured.NestedString(claim.Object, "spec", "writeConnectionSecretToRef", "name")
+	fmt.Printf(`
+The tenant is ready, %s after the apply. Look around from another terminal:
+
+  export KUBECONFIG=%s/host.kubeconfig
+  %s get tenantcluster -A                  # the claim, as its team sees it
+  %s get managed                           # everything it composed
+  %s get tenantcluster -n %s %s -o yaml    # conditions: VClusterReady, RancherRegistered
+`, took.Round(100*time.Millisecond), dir, kubectl, kubectl, kubectl, claim.GetNamespace(), claim.GetName())
+	if secret != "" {
+		fmt.Printf(`
+  # the tenant's own cluster (a kube-apiserver standing in for the vcluster):
+  %s get secret -n %s %s -o jsonpath='{.data.kubeconfig}' | base64 -d > %s/tenant.kubeconfig
+  %s --kubeconfig %s/tenant.kubeconfig get jobs,namespaces -A
+`, kubectl, claim.GetNamespace(), secret, dir, kubectl, dir)
+	}
+	fmt.Printf(`
+  logs of every component: %s/logs/
+Ctrl-C stops everything and removes %s.
+`, dir, dir)
+}
+
+func readClaim(path string) (*unstructured.Unstructured, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var m map[string]any
+	if err := yaml.Unmarshal(data, &m); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return &unstructured.Unstructured{Object: m}, nil
+}

@@ -1,0 +1,307 @@
+// Package controlplane runs a real Crossplane control plane on loopback, with no containers:
+// etcd, kube-apiserver, kube-controller-manager (garbage collection and namespace deletion),
+// Crossplane core (with its Usage webhook), provider-kubernetes and this function over mTLS.
+// Two parts of the world cannot run here, and the harness plays them in the open (players.go):
+// provider-helm installing the vcluster chart, and Rancher answering a registration.
+package controlplane
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"time"
+)
+
+// Binaries are the programs the control plane runs, built from exact versions by the Makefile
+// (`make e2e-bins`) into one folder.
+type Binaries struct {
+	Etcd, APIServer, ControllerManager, Crossplane, ProviderKubernetes, Function string
+}
+
+// BinariesIn names the binaries the Makefile builds into dir.
+func BinariesIn(dir string) Binaries {
+	return Binaries{
+		Etcd:               filepath.Join(dir, "e2e", "etcd"),
+		APIServer:          filepath.Join(dir, "e2e", "kube-apiserver"),
+		ControllerManager:  filepath.Join(dir, "e2e", "kube-controller-manager"),
+		Crossplane:         filepath.Join(dir, "e2e", "crossplane"),
+		ProviderKubernetes: filepath.Join(dir, "e2e", "provider-kubernetes"),
+		Function:           filepath.Join(dir, "function-tenantcluster"),
+	}
+}
+
+func (b Binaries) check() error {
+	var missing []error
+	for _, p := range []string{b.Etcd, b.APIServer, b.ControllerManager, b.Crossplane, b.ProviderKubernetes, b.Function} {
+		if _, err := os.Stat(p); err != nil {
+			missing = append(missing, fmt.Errorf("%s is missing: run `make e2e-bins`", p))
+		}
+	}
+	return errors.Join(missing...)
+}
+
+// Options say where the project and its shared files are and where the control plane keeps its
+// state and logs.
+type Options struct {
+	// Repo is the project's root (apis/, examples/).
+	Repo string
+	// Shared is ../shared: the upstream CRDs.
+	Shared string
+	// Bins are the programs to run.
+	Bins Binaries
+	// Dir holds the certificates, etcd's data, kubeconfigs and every component's log.
+	Dir string
+	// Logf reports progress; nil is silent.
+	Logf func(format string, args ...any)
+}
+
+// ControlPlane is a running control plane. Stop ends every process it started.
+type ControlPlane struct {
+	Host *Cluster
+	// Dir is where kubeconfigs and logs are: Dir/host.kubeconfig, Dir/logs/<component>.log.
+	Dir string
+
+	opts  Options
+	etcd  string
+	ca    *authority
+	mu    sync.Mutex
+	procs []*process
+	// standIns are the API servers standing in for each tenant's virtual cluster, by tenant id.
+	standIns map[string]*standIn
+	// crossplaneMetrics is Crossplane's Prometheus endpoint.
+	crossplaneMetrics string
+	stopPlay          context.CancelFunc
+	played            sync.WaitGroup
+	// StartedIn is how long Start took.
+	StartedIn time.Duration
+}
+
+// CircuitBreakerBurst is the XR circuit breaker's capacity Crossplane runs with here: the value
+// docs/operating.md recommends for this composition.
+const CircuitBreakerBurst = 1500
+
+// Ports the control plane's servers listen on, picked free at start.
+type ports struct {
+	function, functionMetrics, xpWebhook, xpMetrics, xpHealth, pkHealth, pkMetrics int
+}
+
+// Start brings the whole control plane up and returns once Crossplane can compose a claim with
+// this function. On error, everything already started is stopped.
+func Start(ctx context.Context, o Options) (_ *ControlPlane, err error) {
+	began := time.Now()
+	if o.Logf == nil {
+		o.Logf = func(string, ...any) {}
+	}
+	if err := o.Bins.check(); err != nil {
+		return nil, err
+	}
+	cp := &ControlPlane{Dir: o.Dir, opts: o, standIns: map[string]*standIn{}}
+	defer func() {
+		if err != nil {
+			cp.Stop()
+		}
+	}()
+	if err := cp.writePKI(); err != nil {
+		return nil, err
+	}
+	etcd, etcdURL, err := startEtcd(ctx, o.Bins, o.Dir)
+	if err != nil {
+		return nil, err
+	}
+	cp.keep(etcd)
+	cp.etcd = etcdURL
+	o.Logf("etcd ready at %s", etcdURL)
+
+	api, err := startAPIServer(ctx, o.Bins, o.Dir, "kube-apiserver", etcdURL, "/host", false)
+	if err != nil {
+		return nil, err
+	}
+	cp.keep(api.process)
+	if cp.Host, err = newCluster("host", api.url, cp.caFile()); err != nil {
+		return nil, err
+	}
+	hostKubeconfig := filepath.Join(o.Dir, "host.kubeconfig")
+	if err := os.WriteFile(hostKubeconfig, cp.Host.Kubeconfig(), 0o600); err != nil {
+		return nil, err
+	}
+	o.Logf("kube-apiserver ready at %s", api.url)
+
+	kcm, err := startControllerManager(o.Bins, o.Dir, "kube-controller-manager", hostKubeconfig)
+	if err != nil {
+		return nil, err
+	}
+	cp.keep(kcm)
+
+	p, err := freePorts(7)
+	if err != nil {
+		return nil, err
+	}
+	pt := ports{p[0], p[1], p[2], p[3], p[4], p[5], p[6]}
+	if err := cp.installCRDs(ctx); err != nil {
+		return nil, err
+	}
+	o.Logf("upstream CRDs established")
+	if err := cp.startFunction(pt); err != nil {
+		return nil, err
+	}
+	if err := cp.startCrossplane(ctx, hostKubeconfig, pt); err != nil {
+		return nil, err
+	}
+	if err := cp.startProviderKubernetes(ctx, hostKubeconfig, pt); err != nil {
+		return nil, err
+	}
+	if err := cp.installPlatform(ctx, pt); err != nil {
+		return nil, err
+	}
+	cp.startPlayers()
+	cp.StartedIn = time.Since(began)
+	o.Logf("control plane ready in %s", cp.StartedIn.Round(100*time.Millisecond))
+	return cp, nil
+}
+
+// startControllerManager runs the two controllers without which nothing is ever removed:
+// garbage collection (owner references) and namespace deletion.
+func startControllerManager(bins Binaries, dir, name, kubeconfig string) (*process, error) {
+	return startProcess(filepath.Join(dir, "logs"), name, nil, bins.ControllerManager,
+		"--kubeconfig="+kubeconfig,
+		"--controllers=garbagecollector,namespace",
+		"--leader-elect=false", "--secure-port=0")
+}
+
+func (cp *ControlPlane) keep(p *process) {
+	cp.mu.Lock()
+	defer cp.mu.Unlock()
+	cp.procs = append(cp.procs, p)
+}
+
+// Stop stops the players, every stand-in and every component, last started first.
+func (cp *ControlPlane) Stop() {
+	if cp.stopPlay != nil {
+		cp.stopPlay()
+		cp.played.Wait()
+	}
+	cp.mu.Lock()
+	procs := cp.procs
+	for _, s := range cp.standIns {
+		procs = append(procs, s.api.process, s.controllers)
+	}
+	cp.procs, cp.standIns = nil, map[string]*standIn{}
+	cp.mu.Unlock()
+	for i := len(procs) - 1; i >= 0; i-- {
+		procs[i].stop()
+	}
+}
+
+// Crashed reports a component that exited while the control plane runs.
+func (cp *ControlPlane) Crashed() error {
+	cp.mu.Lock()
+	defer cp.mu.Unlock()
+	for _, p := range cp.procs {
+		if err := p.exited(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// LogTail is the end of a component's log, for a failing test's output.
+func (cp *ControlPlane) LogTail(component string, lines int) string {
+	p := &process{name: component, logPath: filepath.Join(cp.Dir, "logs", component+".log")}
+	return p.tail(lines)
+}
+
+func (cp *ControlPlane) pki(parts ...string) string {
+	return filepath.Join(append([]string{cp.Dir, "pki"}, parts...)...)
+}
+
+func (cp *ControlPlane) caFile() string { return cp.pki("apiserver", "ca.crt") }
+
+// writePKI makes the CA and one certificate per server: API servers, the function, Crossplane's
+// function client and webhook, and provider-kubernetes' conversion webhook.
+func (cp *ControlPlane) writePKI() error {
+	ca, err := newAuthority()
+	if err != nil {
+		return err
+	}
+	cp.ca = ca
+	for _, name := range []string{"apiserver", "function", "crossplane-client", "crossplane-webhook", "provider-kubernetes"} {
+		if err := ca.issue(cp.pki(name), name); err != nil {
+			return err
+		}
+	}
+	return serviceAccountKey(cp.pki("sa.key"))
+}
+
+func (cp *ControlPlane) startFunction(pt ports) error {
+	p, err := startProcess(filepath.Join(cp.Dir, "logs"), "function", nil, cp.opts.Bins.Function,
+		"--address="+addr(pt.function),
+		"--tls-server-certs-dir="+cp.pki("function"),
+		"--metrics-address="+addr(pt.functionMetrics),
+		"--debug")
+	if err != nil {
+		return err
+	}
+	cp.keep(p)
+	return nil
+}
+
+func (cp *ControlPlane) startCrossplane(ctx context.Context, kubeconfig string, pt ports) error {
+	p, err := startProcess(filepath.Join(cp.Dir, "logs"), "crossplane",
+		[]string{"KUBECONFIG=" + kubeconfig, "POD_NAMESPACE=crossplane-system"},
+		cp.opts.Bins.Crossplane, "core", "start",
+		// No pods here: the function's endpoint is set by the harness.
+		"--package-runtime=External",
+		// The Usage webhook runs, so deletion ordering is Crossplane's own; the harness registers
+		// it with a loopback URL (installPlatform) where a cluster would use a Service.
+		"--enable-webhooks=true",
+		"--webhook-port="+strconv.Itoa(pt.xpWebhook),
+		"--tls-server-certs-dir="+cp.pki("crossplane-webhook"),
+		"--tls-client-certs-dir="+cp.pki("crossplane-client"),
+		"--xpkg-cache-dir="+filepath.Join(cp.Dir, "xpkg-cache"),
+		"--metrics-port="+strconv.Itoa(pt.xpMetrics),
+		"--health-probe-port="+strconv.Itoa(pt.xpHealth),
+		// A registered tenant composes about 25 resources whose creation and status updates reach
+		// the XR as 650-800 breaker events (measured here). Crossplane's default XR circuit
+		// breaker (burst 100) opens during every tenant's creation and drops the events that
+		// would move it on, stalling it for minutes (crossplane#7703). docs/operating.md
+		// explains the setting platforms need; the e2e checks the breaker never opens.
+		"--circuit-breaker-burst="+strconv.Itoa(CircuitBreakerBurst),
+		"--debug")
+	if err != nil {
+		return err
+	}
+	cp.keep(p)
+	cp.crossplaneMetrics = "http://" + addr(pt.xpMetrics) + "/metrics"
+	return cp.waitHealthy(ctx, p, pt.xpHealth, "/readyz")
+}
+
+func (cp *ControlPlane) startProviderKubernetes(ctx context.Context, kubeconfig string, pt ports) error {
+	p, err := startProcess(filepath.Join(cp.Dir, "logs"), "provider-kubernetes",
+		[]string{"KUBECONFIG=" + kubeconfig, "TLS_SERVER_CERTS_DIR=" + cp.pki("provider-kubernetes")},
+		cp.opts.Bins.ProviderKubernetes,
+		"--health-probe-bind-addr="+addr(pt.pkHealth),
+		// Observe-only Objects (Rancher's token and cluster) are read again on every poll; the
+		// default 10 minutes suits production, not a test that waits for Rancher's answer.
+		"--poll=5s",
+		"--enable-watches",
+		"--debug")
+	if err != nil {
+		return err
+	}
+	cp.keep(p)
+	return cp.waitHealthy(ctx, p, pt.pkHealth, "/readyz")
+}
+
+func (cp *ControlPlane) waitHealthy(ctx context.Context, p *process, port int, path string) error {
+	return poll(ctx, 2*time.Minute, p.name+" healthy", func() (bool, string, error) {
+		if err := p.exited(); err != nil {
+			return false, "", err
+		}
+		ok, why := httpOK("http://" + addr(port) + path)
+		return ok, why, nil
+	})
+}

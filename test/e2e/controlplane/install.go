@@ -1,0 +1,229 @@
+package controlplane
+
+import (
+	"context"
+	"encoding/base64"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sort"
+	"time"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+)
+
+var (
+	gvkCRD      = schema.GroupVersionKind{Group: "apiextensions.k8s.io", Version: "v1", Kind: "CustomResourceDefinition"}
+	gvkXRD      = schema.GroupVersionKind{Group: "apiextensions.crossplane.io", Version: "v1", Kind: "CompositeResourceDefinition"}
+	gvkRevision = schema.GroupVersionKind{Group: "pkg.crossplane.io", Version: "v1", Kind: "FunctionRevision"}
+)
+
+// FunctionName is the Function's name: the Composition's functionRef, as the package installs it.
+const FunctionName = "function-tenantcluster"
+
+// installCRDs applies every upstream CRD in ../shared/crds and waits until all are established.
+// A CRD whose conversion webhook is served by something that runs here is pointed at it over
+// loopback; one served by nothing that runs here (sigstore's) converts by apiVersion only.
+func (cp *ControlPlane) installCRDs(ctx context.Context) error {
+	files, err := filepath.Glob(filepath.Join(cp.opts.Shared, "crds", "*", "*.yaml"))
+	if err != nil {
+		return err
+	}
+	if len(files) == 0 {
+		return fmt.Errorf("no CRDs under %s/crds: is ../shared beside the clone?", cp.opts.Shared)
+	}
+	sort.Strings(files)
+	var names []string
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			return err
+		}
+		objs, err := decodeAll(data)
+		if err != nil {
+			return fmt.Errorf("%s: %w", f, err)
+		}
+		for _, o := range objs {
+			if o.GetKind() != "CustomResourceDefinition" {
+				continue
+			}
+			cp.wireConversion(o)
+			if err := cp.Host.ApplyObject(ctx, o); err != nil {
+				return err
+			}
+			names = append(names, o.GetName())
+		}
+	}
+	return cp.waitEstablished(ctx, gvkCRD, names...)
+}
+
+// providerKubernetesWebhookPort is controller-runtime's default webhook port, which
+// provider-kubernetes has no flag to change.
+const providerKubernetesWebhookPort = 9443
+
+func (cp *ControlPlane) wireConversion(crd *unstructured.Unstructured) {
+	strategy, _, _ := unstructured.NestedString(crd.Object, "spec", "conversion", "strategy")
+	if strategy != "Webhook" {
+		return
+	}
+	if crd.GetName() == "objects.kubernetes.crossplane.io" {
+		_ = unstructured.SetNestedMap(crd.Object, map[string]any{
+			"url":      fmt.Sprintf("https://%s/convert", addr(providerKubernetesWebhookPort)),
+			"caBundle": base64.StdEncoding.EncodeToString(cp.ca.certPEM),
+		}, "spec", "conversion", "webhook", "clientConfig")
+		return
+	}
+	_ = unstructured.SetNestedMap(crd.Object, map[string]any{"strategy": "None"}, "spec", "conversion")
+}
+
+// waitEstablished waits for the Established condition of every named object of gvk.
+func (cp *ControlPlane) waitEstablished(ctx context.Context, gvk schema.GroupVersionKind, names ...string) error {
+	return poll(ctx, 2*time.Minute, gvk.Kind+"s established", func() (bool, string, error) {
+		for _, n := range names {
+			o, found, err := cp.Host.Get(ctx, gvk, "", n)
+			if err != nil || !found {
+				return false, fmt.Sprintf("%s: found=%v %v", n, found, err), nil
+			}
+			if c := Condition(o, "Established"); c.Status != "True" {
+				return false, n + " not established: " + c.Message, nil
+			}
+		}
+		return true, "", nil
+	})
+}
+
+// installPlatform is what a platform engineer installs: the Usage webhook registration, the
+// function, the XRD and Composition from apis/, and ProviderConfigs for the host (which is also
+// Rancher's management cluster here, as when Crossplane runs in Rancher's local cluster).
+func (cp *ControlPlane) installPlatform(ctx context.Context, pt ports) error {
+	ca := base64.StdEncoding.EncodeToString(cp.ca.certPEM)
+	kubeconfig := base64.StdEncoding.EncodeToString(cp.Host.Kubeconfig())
+	platform := fmt.Sprintf(platformTemplate, addr(pt.xpWebhook), ca, kubeconfig)
+	if err := cp.Host.Apply(ctx, []byte(platform)); err != nil {
+		return err
+	}
+	if err := cp.installRancher(ctx); err != nil {
+		return err
+	}
+	if err := cp.InstallFunction(ctx, "e2e", addr(pt.function)); err != nil {
+		return err
+	}
+	for _, f := range []string{"definition.yaml", "composition.yaml"} {
+		if err := cp.Host.ApplyFile(ctx, filepath.Join(cp.opts.Repo, "apis", f)); err != nil {
+			return err
+		}
+	}
+	return cp.waitEstablished(ctx, gvkXRD, "xtenantclusters.platform.tenantcluster.io")
+}
+
+// InstallFunction registers the running function the way Crossplane's package manager would
+// once it had deployed it: a Function and its active FunctionRevision whose status holds the
+// endpoint. The package reference names a loopback registry; nothing is pulled from it.
+func (cp *ControlPlane) InstallFunction(ctx context.Context, revision, endpoint string) error {
+	image := "127.0.0.1:5000/tenantcluster/function-tenantcluster:v0.0.0-" + revision
+	fn := fmt.Sprintf(functionTemplate, FunctionName, image, FunctionName+"-"+revision, FunctionName, image)
+	if err := cp.Host.Apply(ctx, []byte(fn)); err != nil {
+		return err
+	}
+	status := &unstructured.Unstructured{Object: map[string]any{
+		"apiVersion": "pkg.crossplane.io/v1", "kind": "FunctionRevision",
+		"metadata": map[string]any{"name": FunctionName + "-" + revision},
+		"status":   map[string]any{"endpoint": endpoint, "capabilities": []any{"composition"}},
+	}}
+	return cp.Host.ApplyStatus(ctx, status)
+}
+
+func httpOK(url string) (bool, string) {
+	resp, err := http.Get(url) //nolint:gosec // a loopback URL the harness built
+	if err != nil {
+		return false, err.Error()
+	}
+	_ = resp.Body.Close()
+	return resp.StatusCode == http.StatusOK, resp.Status
+}
+
+// The Function's package names a loopback registry so Crossplane resolves nothing remote.
+const functionTemplate = `
+apiVersion: pkg.crossplane.io/v1
+kind: Function
+metadata:
+  name: %s
+spec:
+  package: %s
+---
+apiVersion: pkg.crossplane.io/v1
+kind: FunctionRevision
+metadata:
+  name: %s
+  labels:
+    pkg.crossplane.io/package: %s
+spec:
+  desiredState: Active
+  image: %s
+  revision: 1
+`
+
+const platformTemplate = `
+apiVersion: v1
+kind: Namespace
+metadata:
+  name: crossplane-system
+---
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingWebhookConfiguration
+metadata:
+  name: crossplane-no-usages
+webhooks:
+  - name: nousages.protection.crossplane.io
+    admissionReviewVersions: [v1]
+    clientConfig:
+      url: https://%s/validate-no-usages
+      caBundle: %s
+    failurePolicy: Fail
+    objectSelector:
+      matchLabels:
+        crossplane.io/in-use: "true"
+    rules:
+      - apiGroups: ["*"]
+        apiVersions: ["*"]
+        operations: [DELETE]
+        resources: ["*"]
+    sideEffects: None
+---
+apiVersion: v1
+kind: Secret
+metadata:
+  name: host-kubeconfig
+  namespace: crossplane-system
+data:
+  kubeconfig: %s
+---
+apiVersion: kubernetes.crossplane.io/v1alpha1
+kind: ProviderConfig
+metadata:
+  name: default
+spec:
+  credentials:
+    source: Secret
+    secretRef: {namespace: crossplane-system, name: host-kubeconfig, key: kubeconfig}
+---
+apiVersion: helm.crossplane.io/v1beta1
+kind: ProviderConfig
+metadata:
+  name: default
+spec:
+  credentials:
+    source: Secret
+    secretRef: {namespace: crossplane-system, name: host-kubeconfig, key: kubeconfig}
+---
+apiVersion: kubernetes.m.crossplane.io/v1alpha1
+kind: ClusterProviderConfig
+metadata:
+  name: default
+spec:
+  credentials:
+    source: Secret
+    secretRef: {namespace: crossplane-system, name: host-kubeconfig, key: kubeconfig}
+`

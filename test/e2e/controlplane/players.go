@@ -1,0 +1,117 @@
+package controlplane
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+)
+
+// The harness plays two parts that cannot run on this machine, each in the open, each doing only
+// what the real one does and only what the function's resources ask of it:
+//
+//   - provider-helm installing the vcluster chart (helmplayer.go): the chart needs a container
+//     runtime. The player starts a real kube-apiserver standing in for the virtual cluster's API
+//     server, writes the kubeconfig Secrets the vcluster syncer would, and does provider-helm's
+//     own work on the Release: status, finalizer, connection secret.
+//   - Rancher answering a registration (rancherplayer.go): Rancher's controllers name the
+//     cluster, create its management Cluster and registration token, back projects with
+//     namespaces, and mark the cluster connected once the agent install reached the vcluster.
+//
+// Everything else (every Object, the XR, the Usages, garbage collection) is the real component.
+
+// playInterval is how often the players look for work.
+const playInterval = 500 * time.Millisecond
+
+var (
+	gvkRelease     = schema.GroupVersionKind{Group: "helm.crossplane.io", Version: "v1beta1", Kind: "Release"}
+	gvkSecret      = schema.GroupVersionKind{Version: "v1", Kind: "Secret"}
+	gvkNamespace   = schema.GroupVersionKind{Version: "v1", Kind: "Namespace"}
+	gvkJob         = schema.GroupVersionKind{Group: "batch", Version: "v1", Kind: "Job"}
+	gvkProvCluster = schema.GroupVersionKind{Group: "provisioning.cattle.io", Version: "v1", Kind: "Cluster"}
+	gvkMgmtCluster = schema.GroupVersionKind{Group: "management.cattle.io", Version: "v3", Kind: "Cluster"}
+	gvkToken       = schema.GroupVersionKind{Group: "management.cattle.io", Version: "v3", Kind: "ClusterRegistrationToken"}
+	gvkProject     = schema.GroupVersionKind{Group: "management.cattle.io", Version: "v3", Kind: "Project"}
+)
+
+// startPlayers runs both players until Stop. A player's error is logged and retried on the next
+// round, as a controller would.
+func (cp *ControlPlane) startPlayers() {
+	ctx, cancel := context.WithCancel(context.Background())
+	cp.stopPlay = cancel
+	for name, play := range map[string]func(context.Context) error{
+		"helm player (provider-helm and the vcluster)": cp.playHelm,
+		"rancher player (Rancher's controllers)":       cp.playRancher,
+	} {
+		cp.played.Add(1)
+		go func() {
+			defer cp.played.Done()
+			last := ""
+			for {
+				if err := play(ctx); err != nil && ctx.Err() == nil && err.Error() != last {
+					last = err.Error()
+					cp.opts.Logf("%s: %v", name, err)
+				}
+				select {
+				case <-ctx.Done():
+					return
+				case <-time.After(playInterval):
+				}
+			}
+		}()
+	}
+}
+
+// ConditionView is one status condition of an object; the zero value when it has none of that type.
+type ConditionView struct {
+	Type, Status, Reason, Message string
+}
+
+// Condition reads status.conditions[type=t].
+func Condition(o *unstructured.Unstructured, t string) ConditionView {
+	conds, _, _ := unstructured.NestedSlice(o.Object, "status", "conditions")
+	for _, c := range conds {
+		m, ok := c.(map[string]any)
+		if !ok || m["type"] != t {
+			continue
+		}
+		return ConditionView{Type: t, Status: str(m["status"]), Reason: str(m["reason"]), Message: str(m["message"])}
+	}
+	return ConditionView{Type: t}
+}
+
+func str(v any) string {
+	if s, ok := v.(string); ok {
+		return s
+	}
+	if v == nil {
+		return ""
+	}
+	return fmt.Sprint(v)
+}
+
+func condition(t, status, reason, message string) map[string]any {
+	c := map[string]any{"type": t, "status": status, "lastTransitionTime": time.Now().UTC().Format(time.RFC3339)}
+	if reason != "" {
+		c["reason"] = reason
+	}
+	if message != "" {
+		c["message"] = message
+	}
+	return c
+}
+
+func object(gvk schema.GroupVersionKind, ns, name string, fields map[string]any) *unstructured.Unstructured {
+	o := &unstructured.Unstructured{Object: fields}
+	if o.Object == nil {
+		o.Object = map[string]any{}
+	}
+	o.SetGroupVersionKind(gvk)
+	o.SetName(name)
+	if ns != "" {
+		o.SetNamespace(ns)
+	}
+	return o
+}
