@@ -104,37 +104,49 @@ func settledAfter(t *testing.T, ns, name string, before map[string]snapshot) map
 // tenantID is the tenant's id, which every composed resource carries as a label.
 func tenantID(t *testing.T, ns, name string) string {
 	t.Helper()
-	for _, s := range composed(t, ns, name) {
+	return idOf(t, composed(t, ns, name))
+}
+
+func idOf(t *testing.T, snaps map[string]snapshot) string {
+	t.Helper()
+	for _, s := range snaps {
 		if s.Object != nil {
 			if id := s.Object.GetLabels()["tenantcluster.io/tenant"]; id != "" {
 				return id
 			}
 		}
 	}
-	t.Fatalf("%s/%s: no composed resource carries tenantcluster.io/tenant", ns, name)
+	t.Fatal("no composed resource carries tenantcluster.io/tenant")
 	return ""
 }
 
-// deleteAndWaitGone deletes the claim and waits until it, everything it composed, everything
-// those created on the host and Rancher's side, and its virtual cluster are gone. On timeout it
-// lists what is left and which finalizers hold it.
+// deleteAndWaitGone deletes the claim and waits until it is gone with everything it made
+// (waitTenantGone), reporting how long that took.
 func deleteAndWaitGone(t *testing.T, ns, name string, last map[string]snapshot, timeout time.Duration) time.Duration {
 	t.Helper()
-	id := tenantID(t, ns, name)
-	targets := hostTargets(last)
 	start := time.Now()
 	if err := cp.Host.Delete(runCtx, gvkClaim, ns, name); err != nil {
 		t.Fatal(err)
 	}
+	waitTenantGone(t, ns, name, last, timeout)
+	took := time.Since(start)
+	t.Logf("claim delete → everything gone: %s", took.Round(10*time.Millisecond))
+	return took
+}
+
+// waitTenantGone waits until a deleted claim, everything it composed, everything those created
+// on the host and Rancher's side, and its virtual cluster are gone. On timeout it lists what is
+// left and which finalizers hold it.
+func waitTenantGone(t *testing.T, ns, name string, last map[string]snapshot, timeout time.Duration) {
+	t.Helper()
+	id := idOf(t, last)
+	targets := hostTargets(last)
 	eventually(t, timeout, fmt.Sprintf("%s/%s and everything it composed gone", ns, name), func() (bool, string) {
 		var left []string
 		if getClaim(t, ns, name) != nil {
 			left = append(left, "the claim")
 		}
-		for _, s := range last {
-			left = append(left, leftover(t, s.GVK, s.Namespace, s.Name)...)
-		}
-		for _, s := range targets {
+		for _, s := range append(values(last), targets...) {
 			left = append(left, leftover(t, s.GVK, s.Namespace, s.Name)...)
 		}
 		if cp.StandIn(id) != nil {
@@ -143,9 +155,6 @@ func deleteAndWaitGone(t *testing.T, ns, name string, last map[string]snapshot, 
 		sort.Strings(left)
 		return len(left) == 0, strings.Join(left, "\n")
 	})
-	took := time.Since(start)
-	t.Logf("claim delete → everything gone: %s", took.Round(10*time.Millisecond))
-	return took
 }
 
 // leftover describes an object that still exists: with its finalizers when it is being deleted.
