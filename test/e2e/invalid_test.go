@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 )
@@ -69,4 +70,28 @@ func expectations(data []byte) []string {
 		}
 	}
 	return out
+}
+
+// TestKubernetesVersionTransitions checks the XRD's transition rules on a real API server: a
+// virtual cluster's Kubernetes version can rise one minor at a time and never fall.
+func TestKubernetesVersionTransitions(t *testing.T) {
+	const ns, name = "team-versions", "versions"
+	claim := claimFile(t, "examples/claims/minimal.yaml", ns, name)
+	setSpec(claim, "kubernetesVersion", "1.36")
+	applyClaim(t, claim)
+	last := settled(t, ns, name)
+	for _, c := range []struct{ version, want string }{
+		{"1.35", "spec.kubernetesVersion: Invalid value: \"1.35\": spec.kubernetesVersion cannot be lowered: a virtual cluster cannot be downgraded; create a new TenantCluster instead"},
+		{"1.38", "spec.kubernetesVersion: Invalid value: \"1.38\": spec.kubernetesVersion can be raised by one minor version at a time (e.g. 1.35 to 1.36)"},
+	} {
+		setSpec(claim, "kubernetesVersion", c.version)
+		err := cp.Host.ApplyObject(runCtx, claim)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("1.36 → %s: want the refusal %q, got %v", c.version, c.want, err)
+		}
+	}
+	if got, _, _ := unstructured.NestedString(getClaim(t, ns, name).Object, "spec", "kubernetesVersion"); got != "1.36" {
+		t.Errorf("after the refusals the claim asks for %q, want 1.36", got)
+	}
+	deleteAndWaitGone(t, ns, name, last, 3*time.Minute)
 }

@@ -288,6 +288,8 @@ func (cp *ControlPlane) startProviderKubernetes(ctx context.Context, kubeconfig 
 		// default 10 minutes suits production, not a test that waits for Rancher's answer.
 		"--poll=5s",
 		"--enable-watches",
+		// As docs/operating.md recommends: Secret data never shows in an Object's status.
+		"--sanitize-secrets",
 		"--debug")
 	if err != nil {
 		return err
