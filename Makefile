@@ -75,13 +75,15 @@ FUZZTIME ?= 30s
 fuzz: ## Fuzz RunFunction for FUZZTIME (default 30s).
 	$(GO) test ./fn -run '^$$' -fuzz '^FuzzRunFunction$$' -fuzztime $(FUZZTIME)
 
-lint: $(GOLANGCI_LINT) ## golangci-lint (config: .golangci.yml).
+lint: $(GOLANGCI_LINT) ## golangci-lint (config: .golangci.yml) on the function and the e2e harness.
 	$(GOLANGCI_LINT) run ./...
+	cd test/e2e && $(GOLANGCI_LINT) run --config $(CURDIR)/.golangci.yml ./...
 
 # The e2e suite and the demo run a real control plane on loopback (test/e2e/README.md).
 E2E_TIMEOUT ?= 30m
 e2e: e2e-bins ## End-to-end scenarios on a real local control plane (etcd, kube-apiserver, Crossplane, provider-kubernetes).
-	cd test/e2e && TENANTCLUSTER_SHARED="$(abspath $(SHARED))" $(GO) test -count=1 -timeout $(E2E_TIMEOUT) -v ./... $(E2E_FLAGS)
+	@# One package, so the scenarios' progress streams; vet covers the harness and the demo.
+	cd test/e2e && $(GO) vet ./... && TENANTCLUSTER_SHARED="$(abspath $(SHARED))" $(GO) test -count=1 -timeout $(E2E_TIMEOUT) -v . $(E2E_FLAGS)
 
 demo: e2e-bins ## Start the local control plane, create the example tenant and watch it become ready (Ctrl-C stops everything).
 	cd test/e2e && $(GO) build -o $(BIN)/demo ./cmd/demo

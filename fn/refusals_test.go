@@ -51,15 +51,43 @@ metadata: {name: dev-x7k2p, labels: {crossplane.io/claim-name: dev, crossplane.i
 ` + specAndStatus
 }
 
+// refusalCase is a claim (an XR) the platform's input refuses, and the whole response.
+type refusalCase struct {
+	reason string
+	input  string
+	xr     string
+	want   *fnv1.RunFunctionResponse
+}
+
+// run renders the case's XR under its input.
+func (tc refusalCase) run(t *testing.T) *fnv1.RunFunctionResponse {
+	t.Helper()
+	req := &fnv1.RunFunctionRequest{Meta: &fnv1.RequestMeta{Tag: "t"}, Observed: &fnv1.State{Composite: res(t, tc.xr)}}
+	if tc.input != "" {
+		req.Input = st(t, tc.input)
+	}
+	rsp, err := NewFunction(logging.NewNopLogger()).RunFunction(context.Background(), req)
+	if err != nil {
+		t.Fatalf("%s\nRunFunction(...): unexpected error: %v", tc.reason, err)
+	}
+	return rsp
+}
+
 // TestRefusals covers every claim the platform's bounds refuse: each gets a Fatal result (nothing
 // is applied, nothing deleted) and a VClusterReady condition naming the field and the fix.
 func TestRefusals(t *testing.T) {
-	cases := map[string]struct {
-		reason string
-		input  string
-		xr     string
-		want   *fnv1.RunFunctionResponse
-	}{
+	for name, tc := range refusalCases() {
+		t.Run(name, func(t *testing.T) {
+			if diff := cmp.Diff(tc.want, tc.run(t), protocmp.Transform()); diff != "" {
+				t.Errorf("%s\nRunFunction(...): -want rsp, +got rsp:\n%s", tc.reason, diff)
+			}
+		})
+	}
+}
+
+// refusalCases are the refused claims, by name; docs/errors.md must explain each one's message.
+func refusalCases() map[string]refusalCase {
+	return map[string]refusalCase{
 		"QuotaEntryNotBounded": {
 			reason: "A claim can only change the quota entries the platform bounds.",
 			input:  boundedInput,
@@ -195,20 +223,5 @@ spec: {rancher: {project: {id: "local:p-shared"}}}
 `,
 			want: rancherRefusedRsp(`spec.rancher.project.id: this platform opens no existing Rancher project to this namespace; remove the field to get the platform's default placement`),
 		},
-	}
-	for name, tc := range cases {
-		t.Run(name, func(t *testing.T) {
-			req := &fnv1.RunFunctionRequest{Meta: &fnv1.RequestMeta{Tag: "t"}, Observed: &fnv1.State{Composite: res(t, tc.xr)}}
-			if tc.input != "" {
-				req.Input = st(t, tc.input)
-			}
-			rsp, err := NewFunction(logging.NewNopLogger()).RunFunction(context.Background(), req)
-			if err != nil {
-				t.Fatalf("%s\nRunFunction(...): unexpected error: %v", tc.reason, err)
-			}
-			if diff := cmp.Diff(tc.want, rsp, protocmp.Transform()); diff != "" {
-				t.Errorf("%s\nRunFunction(...): -want rsp, +got rsp:\n%s", tc.reason, diff)
-			}
-		})
 	}
 }

@@ -15,9 +15,8 @@ import (
 )
 
 var (
-	gvkCRD      = schema.GroupVersionKind{Group: "apiextensions.k8s.io", Version: "v1", Kind: "CustomResourceDefinition"}
-	gvkXRD      = schema.GroupVersionKind{Group: "apiextensions.crossplane.io", Version: "v1", Kind: "CompositeResourceDefinition"}
-	gvkRevision = schema.GroupVersionKind{Group: "pkg.crossplane.io", Version: "v1", Kind: "FunctionRevision"}
+	gvkCRD = schema.GroupVersionKind{Group: "apiextensions.k8s.io", Version: "v1", Kind: "CustomResourceDefinition"}
+	gvkXRD = schema.GroupVersionKind{Group: "apiextensions.crossplane.io", Version: "v1", Kind: "CompositeResourceDefinition"}
 )
 
 // FunctionName is the Function's name: the Composition's functionRef, as the package installs it.
@@ -37,7 +36,7 @@ func (cp *ControlPlane) installCRDs(ctx context.Context) error {
 	sort.Strings(files)
 	var names []string
 	for _, f := range files {
-		data, err := os.ReadFile(f)
+		data, err := os.ReadFile(f) //nolint:gosec // a CRD file under ../shared/crds
 		if err != nil {
 			return err
 		}

@@ -25,11 +25,11 @@ type process struct {
 }
 
 func startProcess(logDir, name string, env []string, bin string, args ...string) (*process, error) {
-	if err := os.MkdirAll(logDir, 0o755); err != nil {
+	if err := os.MkdirAll(logDir, 0o750); err != nil {
 		return nil, err
 	}
 	logPath := filepath.Join(logDir, name+".log")
-	log, err := os.Create(logPath)
+	log, err := os.Create(logPath) //nolint:gosec // a log file in the harness's own folder
 	if err != nil {
 		return nil, err
 	}
@@ -55,7 +55,7 @@ func startProcess(logDir, name string, env []string, bin string, args ...string)
 func (p *process) exited() error {
 	select {
 	case <-p.done:
-		return fmt.Errorf("%s exited (%v); last output:\n%s", p.name, p.err, p.tail(30))
+		return fmt.Errorf("%s exited (%w); last output:\n%s", p.name, p.err, p.tail(30))
 	default:
 		return nil
 	}
