@@ -251,3 +251,25 @@ networkPolicy:
 		}
 	}
 }
+
+// TestCompositionsPublishConnectionSecrets: the function gives a legacy XR its kubeconfig as
+// connection details, but Crossplane writes an XR's connection secret (and from it the claim's)
+// only when the Composition names a namespace for it. Without one a claim's
+// writeConnectionSecretToRef stays empty forever; the e2e found that, this keeps it found.
+func TestCompositionsPublishConnectionSecrets(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("..", "apis", "composition.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var comp struct {
+		Spec struct {
+			WriteConnectionSecretsToNamespace string `json:"writeConnectionSecretsToNamespace"`
+		} `json:"spec"`
+	}
+	if err := yaml.Unmarshal(data, &comp); err != nil {
+		t.Fatal(err)
+	}
+	if comp.Spec.WriteConnectionSecretsToNamespace == "" {
+		t.Error("apis/composition.yaml sets no spec.writeConnectionSecretsToNamespace: claims would never get their kubeconfig")
+	}
+}

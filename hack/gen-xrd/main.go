@@ -132,6 +132,9 @@ func writeV2Composition(out string) error {
 	}
 	meta["name"] = composition + "-v2"
 	spec["compositeTypeRef"] = map[string]any{"apiVersion": v2Group + "/v1alpha1", "kind": "TenantCluster"}
+	// A namespaced XR has no connection secret of its own: its Release writes the kubeconfig
+	// straight into the tenant's namespace.
+	delete(spec, "writeConnectionSecretsToNamespace")
 	return write(filepath.Join(out, "examples", "v2", "composition.yaml"), comp)
 }
 

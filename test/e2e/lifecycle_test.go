@@ -24,6 +24,7 @@ func TestTenantLifecycle(t *testing.T) {
 		t.Logf("claim apply → %s=True: %s", c, times[c].Round(10*time.Millisecond))
 	}
 	t.Log("\n" + tree(ns, name))
+	assertTenantKubeconfigWorks(t, claim)
 	before := settled(t, ns, name)
 
 	t.Run("size", func(t *testing.T) {
