@@ -2,6 +2,7 @@ package fn
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -377,5 +378,47 @@ rancher: {enabled: true, url: "https://rancher.example.com:8443", egressCIDRs: [
 	egress := values["policies"].(map[string]any)["networkPolicy"].(map[string]any)["workload"].(map[string]any)["egress"]
 	if diff := cmp.Diff(fromYAML(t, `[{to: [{ipBlock: {cidr: 10.0.0.10/32}}], ports: [{protocol: TCP, port: 8443}]}]`), egress); diff != "" {
 		t.Errorf("egress to Rancher: -want, +got:\n%s", diff)
+	}
+}
+
+// TestRancherPrincipalsLookAlikeAndLongest: a principal written with a Cyrillic letter that looks
+// like a Latin one is a different principal to Rancher, and must stay a different binding here,
+// never replacing the real one's; a principal of the schema's maximum length renders into
+// bindings whose names are still DNS labels and whose subject is the principal unchanged.
+func TestRancherPrincipalsLookAlikeAndLongest(t *testing.T) {
+	real, lookAlike := "keycloakoidc_group://payments", "keycloakoidc_group://pаyments" // the second "а" is U+0430
+	longest := "local://" + strings.Repeat("u", 256-len("local://"))
+	req := &fnv1.RunFunctionRequest{
+		Meta:  &fnv1.RequestMeta{Tag: "t"},
+		Input: st(t, rancherInput),
+		Observed: &fnv1.State{
+			Composite: res(t, claimXR(fmt.Sprintf(`spec: {rancher: {owners: [{group: %q}], members: [{group: %q}, {user: %q}]}}`, real, lookAlike, longest))),
+			Resources: readObserved(t, "rancher/1-cluster"),
+		},
+	}
+	rsp, err := NewFunction(logging.NewNopLogger()).RunFunction(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	subjects := map[string]string{}
+	for name, r := range rsp.GetDesired().GetResources() {
+		if !strings.HasPrefix(name, "crtb-") {
+			continue
+		}
+		obj := r.GetResource().AsMap()
+		manifest := obj["spec"].(map[string]any)["forProvider"].(map[string]any)["manifest"].(map[string]any)
+		meta := manifest["metadata"].(map[string]any)
+		if n, _ := meta["name"].(string); !dns1123Label.MatchString(n) {
+			t.Errorf("binding %s is named %q, not a DNS label", name, n)
+		}
+		for _, k := range []string{"groupPrincipalName", "userPrincipalName"} {
+			if p, ok := manifest[k].(string); ok {
+				subjects[p] += manifest["roleTemplateName"].(string) + " "
+			}
+		}
+	}
+	want := map[string]string{real: "cluster-owner ", lookAlike: "cluster-member ", longest: "cluster-member "}
+	if diff := cmp.Diff(want, subjects); diff != "" {
+		t.Errorf("principals and their roles: -want, +got:\n%s", diff)
 	}
 }
