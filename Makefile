@@ -22,7 +22,13 @@ CLAIM ?= examples/claims
 RANCHER_STEPS := examples/observed/rancher
 OBSERVED ?=
 
-.PHONY: help build generate check-generated check-packages test vet render validate lint vuln fuzz tools clean e2e e2e-bins demo
+# The packages' version: the image tag, both xpkgs' file names and the Configuration's dependency
+# on the function all come from here.
+VERSION ?= v0.0.0-dev
+REGISTRY ?= xpkg.crossplane.io/tenantcluster
+XPKG_DIR := $(BIN)/xpkg
+
+.PHONY: image xpkg help build generate check-generated check-packages test vet render validate lint vuln fuzz tools clean e2e e2e-bins demo
 
 help: ## List the targets.
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -69,7 +75,20 @@ vuln: $(GOVULNCHECK) ## Scan for reachable vulnerabilities with govulncheck agai
 	$(GOVULNCHECK) -db file://$(abspath $(SHARED))/vulndb ./...
 
 check-packages: $(CROSSPLANE) ## Build both xpkgs (without a runtime image) to check that Crossplane accepts their contents.
-	hack/check-packages.sh "$(CROSSPLANE)"
+	hack/xpkg.sh "$(CROSSPLANE)" "$(VERSION)" "$(REGISTRY)/function-tenantcluster" "" "$$(mktemp -d)"
+
+image: ## Build the function's runtime image as an OCI tarball, no container engine (VERSION=vX.Y.Z).
+	CGO_ENABLED=0 GOOS=linux GOARCH=amd64 $(GO) build -trimpath -ldflags '-s -w' -o $(XPKG_DIR)/function-tenantcluster .
+	@# The image's user, entrypoint and ports are held to the Dockerfile's first.
+	cd $(TOOLS)/image && $(GO) test -count=1 . && $(GO) build -o $(BIN)/image .
+	$(BIN)/image -binary $(XPKG_DIR)/function-tenantcluster -version $(VERSION) \
+		-tag $(REGISTRY)/function-tenantcluster:$(VERSION) -o $(XPKG_DIR)/function-tenantcluster-$(VERSION).image.tar
+
+xpkg: image $(CROSSPLANE) ## Build the Function (image embedded) and Configuration packages into bin/xpkg (VERSION=vX.Y.Z).
+	hack/xpkg.sh "$(CROSSPLANE)" "$(VERSION)" "$(REGISTRY)/function-tenantcluster" \
+		"$(XPKG_DIR)/function-tenantcluster-$(VERSION).image.tar" "$(XPKG_DIR)"
+	@# Inspect what was built: the embedded runtime image, the package metadata, the dependency.
+	cd $(TOOLS)/image && XPKG_DIR="$(XPKG_DIR)" VERSION="$(VERSION)" $(GO) test -count=1 -run TestBuiltPackages -v . | grep -E '^(---|ok|FAIL)' 
 
 FUZZTIME ?= 30s
 fuzz: ## Fuzz RunFunction for FUZZTIME (default 30s).
@@ -78,6 +97,7 @@ fuzz: ## Fuzz RunFunction for FUZZTIME (default 30s).
 lint: $(GOLANGCI_LINT) ## golangci-lint (config: .golangci.yml) on the function and the e2e harness.
 	$(GOLANGCI_LINT) run ./...
 	cd test/e2e && $(GOLANGCI_LINT) run --config $(CURDIR)/.golangci.yml ./...
+	cd $(TOOLS)/image && $(GOLANGCI_LINT) run --config $(CURDIR)/.golangci.yml ./...
 
 # The e2e suite and the demo run a real control plane on loopback (test/e2e/README.md).
 E2E_TIMEOUT ?= 30m
