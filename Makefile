@@ -75,7 +75,7 @@ vuln: $(GOVULNCHECK) ## Scan for reachable vulnerabilities with govulncheck agai
 	$(GOVULNCHECK) -db file://$(abspath $(SHARED))/vulndb ./...
 
 check-packages: $(CROSSPLANE) ## Build both xpkgs (without a runtime image) to check that Crossplane accepts their contents.
-	hack/xpkg.sh "$(CROSSPLANE)" "$(VERSION)" "$(REGISTRY)/function-tenantcluster" "" "$$(mktemp -d)"
+	hack/xpkg.sh "$(CROSSPLANE)" "$(VERSION)" "$(REGISTRY)/function-tenantcluster" "" "$(BIN)/check-packages"
 
 image: ## Build the function's runtime image as an OCI tarball, no container engine (VERSION=vX.Y.Z).
 	CGO_ENABLED=0 GOOS=linux GOARCH=amd64 $(GO) build -trimpath -ldflags '-s -w' -o $(XPKG_DIR)/function-tenantcluster .
