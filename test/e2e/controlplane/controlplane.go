@@ -86,7 +86,7 @@ const CircuitBreakerBurst = 1500
 
 // Ports the control plane's servers listen on, picked free at start.
 type ports struct {
-	function, functionMetrics, xpWebhook, xpMetrics, xpHealth, pkHealth, pkMetrics int
+	function, functionMetrics, xpWebhook, xpMetrics, xpHealth, pkHealth int
 }
 
 // Start brings the whole control plane up and returns once Crossplane can compose a claim with
@@ -136,11 +136,11 @@ func Start(ctx context.Context, o Options) (_ *ControlPlane, err error) {
 	}
 	cp.keep(kcm)
 
-	p, err := freePorts(7)
+	p, err := freePorts(6)
 	if err != nil {
 		return nil, err
 	}
-	pt := ports{p[0], p[1], p[2], p[3], p[4], p[5], p[6]}
+	pt := ports{p[0], p[1], p[2], p[3], p[4], p[5]}
 	if err := cp.installCRDs(ctx); err != nil {
 		return nil, err
 	}

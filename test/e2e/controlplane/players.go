@@ -69,8 +69,11 @@ type ConditionView struct {
 	Type, Status, Reason, Message string
 }
 
-// Condition reads status.conditions[type=t].
+// Condition reads status.conditions[type=t]; a nil object has none.
 func Condition(o *unstructured.Unstructured, t string) ConditionView {
+	if o == nil {
+		return ConditionView{Type: t}
+	}
 	conds, _, _ := unstructured.NestedSlice(o.Object, "status", "conditions")
 	for _, c := range conds {
 		m, ok := c.(map[string]any)
