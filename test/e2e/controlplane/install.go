@@ -19,6 +19,14 @@ var (
 	gvkXRD = schema.GroupVersionKind{Group: "apiextensions.crossplane.io", Version: "v1", Kind: "CompositeResourceDefinition"}
 )
 
+// hostProviderConfigs are the ProviderConfigs named "default" that reach the host (for legacy
+// and v2 XRs): the Composition's host and rancher targets.
+var hostProviderConfigs = []schema.GroupVersionKind{
+	{Group: "kubernetes.crossplane.io", Version: "v1alpha1", Kind: "ProviderConfig"},
+	{Group: "helm.crossplane.io", Version: "v1beta1", Kind: "ProviderConfig"},
+	{Group: "kubernetes.m.crossplane.io", Version: "v1alpha1", Kind: "ClusterProviderConfig"},
+}
+
 // FunctionName is the Function's name: the Composition's functionRef, as the package installs it.
 const FunctionName = "function-tenantcluster"
 
@@ -102,6 +110,15 @@ func (cp *ControlPlane) installPlatform(ctx context.Context, pt ports) error {
 	platform := fmt.Sprintf(platformTemplate, addr(pt.xpWebhook), ca, kubeconfig)
 	if err := cp.Host.Apply(ctx, []byte(platform)); err != nil {
 		return err
+	}
+	for _, gvk := range hostProviderConfigs {
+		pc := object(gvk, "", "default", map[string]any{"spec": map[string]any{"credentials": map[string]any{
+			"source":    "Secret",
+			"secretRef": map[string]any{"namespace": "crossplane-system", "name": "host-kubeconfig", "key": "kubeconfig"},
+		}}})
+		if err := cp.Host.ApplyObject(ctx, pc); err != nil {
+			return err
+		}
 	}
 	if err := cp.installRancher(ctx); err != nil {
 		return err
@@ -198,31 +215,4 @@ metadata:
   namespace: crossplane-system
 data:
   kubeconfig: %s
----
-apiVersion: kubernetes.crossplane.io/v1alpha1
-kind: ProviderConfig
-metadata:
-  name: default
-spec:
-  credentials:
-    source: Secret
-    secretRef: {namespace: crossplane-system, name: host-kubeconfig, key: kubeconfig}
----
-apiVersion: helm.crossplane.io/v1beta1
-kind: ProviderConfig
-metadata:
-  name: default
-spec:
-  credentials:
-    source: Secret
-    secretRef: {namespace: crossplane-system, name: host-kubeconfig, key: kubeconfig}
----
-apiVersion: kubernetes.m.crossplane.io/v1alpha1
-kind: ClusterProviderConfig
-metadata:
-  name: default
-spec:
-  credentials:
-    source: Secret
-    secretRef: {namespace: crossplane-system, name: host-kubeconfig, key: kubeconfig}
 `

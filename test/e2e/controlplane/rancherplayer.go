@@ -139,10 +139,10 @@ func (cp *ControlPlane) connectAgent(ctx context.Context, ns, name, id string) e
 	if !installed {
 		return nil
 	}
-	mgmt.Object["status"] = map[string]any{"conditions": []any{
+	connected := map[string]any{"conditions": []any{
 		condition("Connected", "True", "", ""), condition("Ready", "True", "", ""),
 	}}
-	if err := cp.Host.ApplyStatus(ctx, object(gvkMgmtCluster, "", id, map[string]any{"status": mgmt.Object["status"]})); err != nil {
+	if err := cp.Host.ApplyStatus(ctx, object(gvkMgmtCluster, "", id, map[string]any{"status": connected})); err != nil {
 		return err
 	}
 	cp.opts.Logf("rancher player: agent of %s connected", id)
