@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Validates, offline, with `crossplane beta validate` (the API server's own validation library:
 # schema, unknown fields, CEL rules):
-# - the example claims and XRs against the XRDs generated from apis/;
+# - the example claims and XRs, and the manifests of the Fleet bundles, against the XRDs generated
+#   from apis/ and the CRDs of the packages they install;
 # - every resource they render against the real upstream CRDs in ../shared/crds, and every
 #   manifest a provider-kubernetes Object applies (Rancher's resources) against the CRDs of the
 #   cluster it lands on; core Kubernetes kinds have no CRD and are reported as skipped.
@@ -24,6 +25,9 @@ done > "$core/package.yaml"
 
 extensions="$shared/crds/provider-kubernetes,$shared/crds/provider-helm,$shared/crds/rancher,apis/definition.yaml,examples/v2/definition.yaml"
 resources="$rendered,examples/claims,examples/xr.yaml,examples/v2/tenantcluster.yaml"
+# The Fleet bundles' manifests (packages, ProviderConfigs, claims); fleet.yaml and the GitRepo are
+# Fleet's own, decoded strictly with Fleet's Go types by `make fleet`.
+resources="$resources,$(find examples/fleet -name '*.yaml' ! -name fleet.yaml ! -name gitrepo.yaml | sort | paste -sd, -)"
 "$crossplane" beta validate --cache-dir "$cache" \
   --crossplane-image "xpkg.crossplane.io/crossplane/crossplane:$version" \
   "$extensions" "$resources"

@@ -52,7 +52,8 @@ func run(m *testing.M) int {
 		fmt.Fprintf(os.Stderr, "%s e2e: %s\n", time.Now().Format("15:04:05.000"), fmt.Sprintf(format, args...))
 	}
 	cp, err = controlplane.Start(ctx, controlplane.Options{
-		Repo: repo, Shared: shared, Bins: controlplane.BinariesIn(filepath.Join(repo, "bin")), Dir: dir, Logf: logf,
+		Repo: repo, Shared: shared, Bins: controlplane.BinariesIn(filepath.Join(repo, "bin")), Dir: dir,
+		Packages: controlplane.PackagesIn(filepath.Join(repo, "bin")), Version: controlplane.Versions[0], Logf: logf,
 	})
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "control plane did not start: %v\nlogs: %s/logs\n", err, dir)

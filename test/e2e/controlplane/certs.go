@@ -51,8 +51,9 @@ func newAuthority() (*authority, error) {
 
 // issue writes tls.crt, tls.key and ca.crt into dir: the layout Crossplane, provider-kubernetes,
 // the function SDK and kube-apiserver's flags all read. The certificate serves localhost and
-// 127.0.0.1 and also authenticates as a client (Crossplane's function client uses the same).
-func (a *authority) issue(dir, commonName string) error {
+// 127.0.0.1 (and any Service names given) and also authenticates as a client (Crossplane's
+// function client uses the same).
+func (a *authority) issue(dir, commonName string, serviceNames ...string) error {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		return err
@@ -65,7 +66,7 @@ func (a *authority) issue(dir, commonName string) error {
 		NotAfter:     time.Now().Add(24 * time.Hour),
 		KeyUsage:     x509.KeyUsageDigitalSignature | x509.KeyUsageKeyEncipherment,
 		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth},
-		DNSNames:     []string{"localhost"},
+		DNSNames:     append([]string{"localhost"}, serviceNames...),
 		IPAddresses:  []net.IP{net.ParseIP("127.0.0.1")},
 	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, a.cert, &key.PublicKey, a.key)

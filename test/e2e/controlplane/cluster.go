@@ -203,6 +203,17 @@ func (c *Cluster) MergePatch(ctx context.Context, gvk schema.GroupVersionKind, n
 	return err
 }
 
+// UpdateStatus writes o's status as read, modified and unchanged otherwise: a conflict (someone
+// wrote in between) is returned for the caller to read again, so no one's status is lost.
+func (c *Cluster) UpdateStatus(ctx context.Context, o *unstructured.Unstructured) error {
+	r, err := c.Resource(o.GroupVersionKind(), o.GetNamespace())
+	if err != nil {
+		return err
+	}
+	_, err = r.UpdateStatus(ctx, o, metav1.UpdateOptions{FieldManager: fieldManager})
+	return err
+}
+
 // Delete deletes an object; an object already gone is not an error.
 func (c *Cluster) Delete(ctx context.Context, gvk schema.GroupVersionKind, ns, name string) error {
 	r, err := c.Resource(gvk, ns)

@@ -1,8 +1,10 @@
 // Package controlplane runs a real Crossplane control plane on loopback, with no containers:
 // etcd, kube-apiserver, kube-controller-manager (garbage collection and namespace deletion),
-// Crossplane core (with its Usage webhook), provider-kubernetes and this function over mTLS.
-// Two parts of the world cannot run here, and the harness plays them in the open (players.go):
-// provider-helm installing the vcluster chart, and Rancher answering a registration.
+// Crossplane core (with its Usage webhook and package manager), an OCI registry the packages are
+// installed from, provider-kubernetes and this function over mTLS, both run as the package
+// runtime (runtimeplayer.go). Two parts of the world cannot run here, and the harness plays them
+// in the open (players.go): provider-helm installing the vcluster chart, and Rancher answering a
+// registration.
 package controlplane
 
 import (
@@ -17,9 +19,11 @@ import (
 )
 
 // Binaries are the programs the control plane runs, built from exact versions by the Makefile
-// (`make e2e-bins`) into one folder.
+// (`make e2e-bins`) into one folder. The function is not among them: it runs from its package.
 type Binaries struct {
-	Etcd, APIServer, ControllerManager, Crossplane, ProviderKubernetes, Function string
+	Etcd, APIServer, ControllerManager, Crossplane, ProviderKubernetes string
+	// Crank is the crossplane CLI, which builds and pushes packages.
+	Crank string
 }
 
 // BinariesIn names the binaries the Makefile builds into dir.
@@ -30,13 +34,13 @@ func BinariesIn(dir string) Binaries {
 		ControllerManager:  filepath.Join(dir, "e2e", "kube-controller-manager"),
 		Crossplane:         filepath.Join(dir, "e2e", "crossplane"),
 		ProviderKubernetes: filepath.Join(dir, "e2e", "provider-kubernetes"),
-		Function:           filepath.Join(dir, "function-tenantcluster"),
+		Crank:              filepath.Join(dir, "crossplane"),
 	}
 }
 
 func (b Binaries) check() error {
 	var missing []error
-	for _, p := range []string{b.Etcd, b.APIServer, b.ControllerManager, b.Crossplane, b.ProviderKubernetes, b.Function} {
+	for _, p := range []string{b.Etcd, b.APIServer, b.ControllerManager, b.Crossplane, b.ProviderKubernetes, b.Crank} {
 		if _, err := os.Stat(p); err != nil {
 			missing = append(missing, fmt.Errorf("%s is missing: run `make e2e-bins`", p))
 		}
@@ -51,6 +55,10 @@ type Options struct {
 	Repo string
 	// Shared is ../shared: the upstream CRDs.
 	Shared string
+	// Packages holds this project's xpkgs, <package>-<version>.xpkg (make e2e-bins builds them).
+	Packages string
+	// Version is the packages' version the control plane installs.
+	Version string
 	// Bins are the programs to run.
 	Bins Binaries
 	// Dir holds the certificates, etcd's data, kubeconfigs and every component's log.
@@ -74,8 +82,16 @@ type ControlPlane struct {
 	standIns map[string]*standIn
 	// crossplaneMetrics is Crossplane's Prometheus endpoint.
 	crossplaneMetrics string
-	stopPlay          context.CancelFunc
-	played            sync.WaitGroup
+	// The package runtime's state (runtimeplayer.go): the registry packages come from, each
+	// running function revision by name, provider-kubernetes once its revision runs.
+	registry           *ociRegistry
+	functions          map[string]*functionRuntime
+	providerKubernetes *process
+	hostKubeconfig     string
+	pt                 ports
+	playCtx            context.Context
+	stopPlay           context.CancelFunc
+	played             sync.WaitGroup
 	// StartedIn is how long Start took.
 	StartedIn time.Duration
 }
@@ -86,7 +102,7 @@ const CircuitBreakerBurst = 1500
 
 // Ports the control plane's servers listen on, picked free at start.
 type ports struct {
-	function, functionMetrics, xpWebhook, xpMetrics, xpHealth, pkHealth int
+	xpWebhook, xpMetrics, xpHealth, pkHealth int
 }
 
 // Start brings the whole control plane up and returns once Crossplane can compose a claim with
@@ -99,7 +115,8 @@ func Start(ctx context.Context, o Options) (_ *ControlPlane, err error) {
 	if err := o.Bins.check(); err != nil {
 		return nil, err
 	}
-	cp := &ControlPlane{Dir: o.Dir, opts: o, standIns: map[string]*standIn{}}
+	cp := &ControlPlane{Dir: o.Dir, opts: o, standIns: map[string]*standIn{}, functions: map[string]*functionRuntime{}}
+	cp.playCtx, cp.stopPlay = context.WithCancel(context.Background())
 	defer func() {
 		if err != nil {
 			cp.Stop()
@@ -125,6 +142,7 @@ func Start(ctx context.Context, o Options) (_ *ControlPlane, err error) {
 		return nil, err
 	}
 	hostKubeconfig := filepath.Join(o.Dir, "host.kubeconfig")
+	cp.hostKubeconfig = hostKubeconfig
 	if err := os.WriteFile(hostKubeconfig, cp.Host.Kubeconfig(), 0o600); err != nil {
 		return nil, err
 	}
@@ -136,25 +154,24 @@ func Start(ctx context.Context, o Options) (_ *ControlPlane, err error) {
 	}
 	cp.keep(kcm)
 
-	p, err := freePorts(6)
+	p, err := freePorts(4)
 	if err != nil {
 		return nil, err
 	}
-	pt := ports{p[0], p[1], p[2], p[3], p[4], p[5]}
+	cp.pt = ports{p[0], p[1], p[2], p[3]}
 	if err := cp.installCRDs(ctx); err != nil {
 		return nil, err
 	}
 	o.Logf("upstream CRDs established")
-	if err := cp.startFunction(pt); err != nil {
+	if err := cp.startCrossplane(ctx, hostKubeconfig, cp.pt); err != nil {
 		return nil, err
 	}
-	if err := cp.startCrossplane(ctx, hostKubeconfig, pt); err != nil {
+	if cp.registry, err = startRegistry(); err != nil {
 		return nil, err
 	}
-	if err := cp.startProviderKubernetes(ctx, hostKubeconfig, pt); err != nil {
-		return nil, err
-	}
-	if err := cp.installPlatform(ctx, pt); err != nil {
+	o.Logf("Crossplane ready; package mirror at %s", cp.registry.host)
+	cp.play("runtime player (the External package runtime)", cp.playRuntime)
+	if err := cp.installPlatform(ctx, cp.pt); err != nil {
 		return nil, err
 	}
 	cp.startPlayers()
@@ -178,7 +195,8 @@ func (cp *ControlPlane) keep(p *process) {
 	cp.procs = append(cp.procs, p)
 }
 
-// Stop stops the players, every stand-in and every component, last started first.
+// Stop stops the players, every stand-in, every function revision and every component, last
+// started first.
 func (cp *ControlPlane) Stop() {
 	if cp.stopPlay != nil {
 		cp.stopPlay()
@@ -189,11 +207,15 @@ func (cp *ControlPlane) Stop() {
 	for _, s := range cp.standIns {
 		procs = append(procs, s.api.process, s.controllers)
 	}
-	cp.procs, cp.standIns = nil, map[string]*standIn{}
+	for _, f := range cp.functions {
+		procs = append(procs, f.proc)
+	}
+	cp.procs, cp.standIns, cp.functions = nil, map[string]*standIn{}, map[string]*functionRuntime{}
 	cp.mu.Unlock()
 	for i := len(procs) - 1; i >= 0; i-- {
 		procs[i].stop()
 	}
+	cp.registry.stop()
 }
 
 // Crashed reports a component that exited while the control plane runs.
@@ -202,6 +224,11 @@ func (cp *ControlPlane) Crashed() error {
 	defer cp.mu.Unlock()
 	for _, p := range cp.procs {
 		if err := p.exited(); err != nil {
+			return err
+		}
+	}
+	for _, f := range cp.functions {
+		if err := f.proc.exited(); err != nil {
 			return err
 		}
 	}
@@ -220,15 +247,15 @@ func (cp *ControlPlane) pki(parts ...string) string {
 
 func (cp *ControlPlane) caFile() string { return cp.pki("apiserver", "ca.crt") }
 
-// writePKI makes the CA and one certificate per server: API servers, the function, Crossplane's
-// function client and webhook, and provider-kubernetes' conversion webhook.
+// writePKI makes the CA and one certificate per server: API servers, Crossplane's function client
+// and webhook. Each package revision's certificate is issued as it runs (runtimeplayer.go).
 func (cp *ControlPlane) writePKI() error {
 	ca, err := newAuthority()
 	if err != nil {
 		return err
 	}
 	cp.ca = ca
-	for _, name := range []string{"apiserver", "function", "crossplane-client", "crossplane-webhook", "provider-kubernetes"} {
+	for _, name := range []string{"apiserver", "crossplane-client", "crossplane-webhook"} {
 		if err := ca.issue(cp.pki(name), name); err != nil {
 			return err
 		}
@@ -236,20 +263,12 @@ func (cp *ControlPlane) writePKI() error {
 	return serviceAccountKey(cp.pki("sa.key"))
 }
 
-func (cp *ControlPlane) startFunction(pt ports) error {
-	p, err := startProcess(filepath.Join(cp.Dir, "logs"), "function", nil, cp.opts.Bins.Function,
-		"--address="+addr(pt.function),
-		"--tls-server-certs-dir="+cp.pki("function"),
-		"--metrics-address="+addr(pt.functionMetrics),
-		"--debug")
-	if err != nil {
+func (cp *ControlPlane) startCrossplane(ctx context.Context, kubeconfig string, pt ports) error {
+	// The package cache must exist (a volume in a cluster): Crossplane stores each package's
+	// contents there as it parses them, and fails the parse when it cannot.
+	if err := os.MkdirAll(filepath.Join(cp.Dir, "xpkg-cache"), 0o750); err != nil {
 		return err
 	}
-	cp.keep(p)
-	return nil
-}
-
-func (cp *ControlPlane) startCrossplane(ctx context.Context, kubeconfig string, pt ports) error {
 	p, err := startProcess(filepath.Join(cp.Dir, "logs"), "crossplane",
 		[]string{"KUBECONFIG=" + kubeconfig, "POD_NAMESPACE=crossplane-system"},
 		cp.opts.Bins.Crossplane, "core", "start",
@@ -270,6 +289,9 @@ func (cp *ControlPlane) startCrossplane(ctx context.Context, kubeconfig string, 
 		// would move it on, stalling it for minutes (crossplane#7703). docs/operating.md
 		// explains the setting platforms need; the e2e checks the breaker never opens.
 		"--circuit-breaker-burst="+strconv.Itoa(CircuitBreakerBurst),
+		// The Configuration pins the function at its own version; upgrading the Configuration
+		// upgrades that dependency only with this (alpha) feature (docs/upgrading.md).
+		"--enable-dependency-version-upgrades",
 		"--debug")
 	if err != nil {
 		return err
@@ -279,11 +301,13 @@ func (cp *ControlPlane) startCrossplane(ctx context.Context, kubeconfig string, 
 	return cp.waitHealthy(ctx, p, pt.xpHealth, "/readyz")
 }
 
-func (cp *ControlPlane) startProviderKubernetes(ctx context.Context, kubeconfig string, pt ports) error {
+// startProviderKubernetes runs provider-kubernetes serving its webhooks with certsDir: the
+// package runtime starts it once Crossplane installed its revision (runtimeplayer.go).
+func (cp *ControlPlane) startProviderKubernetes(ctx context.Context, certsDir string) (*process, error) {
 	p, err := startProcess(filepath.Join(cp.Dir, "logs"), "provider-kubernetes",
-		[]string{"KUBECONFIG=" + kubeconfig, "TLS_SERVER_CERTS_DIR=" + cp.pki("provider-kubernetes")},
+		[]string{"KUBECONFIG=" + cp.hostKubeconfig, "TLS_SERVER_CERTS_DIR=" + certsDir},
 		cp.opts.Bins.ProviderKubernetes,
-		"--health-probe-bind-addr="+addr(pt.pkHealth),
+		"--health-probe-bind-addr="+addr(cp.pt.pkHealth),
 		// Observe-only Objects (Rancher's token and cluster) are read again on every poll; the
 		// default 10 minutes suits production, not a test that waits for Rancher's answer.
 		"--poll=5s",
@@ -292,10 +316,10 @@ func (cp *ControlPlane) startProviderKubernetes(ctx context.Context, kubeconfig 
 		"--sanitize-secrets",
 		"--debug")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	cp.keep(p)
-	return cp.waitHealthy(ctx, p, pt.pkHealth, "/readyz")
+	return p, cp.waitHealthy(ctx, p, cp.pt.pkHealth, "/readyz")
 }
 
 func (cp *ControlPlane) waitHealthy(ctx context.Context, p *process, port int, path string) error {

@@ -27,12 +27,10 @@ var hostProviderConfigs = []schema.GroupVersionKind{
 	{Group: "kubernetes.m.crossplane.io", Version: "v1alpha1", Kind: "ClusterProviderConfig"},
 }
 
-// FunctionName is the Function's name: the Composition's functionRef, as the package installs it.
-const FunctionName = "function-tenantcluster"
-
-// installCRDs applies every upstream CRD in ../shared/crds and waits until all are established.
-// A CRD whose conversion webhook is served by something that runs here is pointed at it over
-// loopback; one served by nothing that runs here (sigstore's) converts by apiVersion only.
+// installCRDs applies the upstream CRDs in ../shared/crds of everything that is not installed as
+// a package (Crossplane's own, as its Helm chart would, Rancher's, the operators') and waits until
+// all are established. The providers' CRDs come with their packages (packages.go). A CRD whose
+// conversion webhook is served by nothing that runs here (sigstore's) converts by apiVersion only.
 func (cp *ControlPlane) installCRDs(ctx context.Context) error {
 	files, err := filepath.Glob(filepath.Join(cp.opts.Shared, "crds", "*", "*.yaml"))
 	if err != nil {
@@ -41,9 +39,16 @@ func (cp *ControlPlane) installCRDs(ctx context.Context) error {
 	if len(files) == 0 {
 		return fmt.Errorf("no CRDs under %s/crds: is ../shared beside the clone?", cp.opts.Shared)
 	}
+	packaged := map[string]bool{}
+	for _, p := range standInProviders {
+		packaged[p.crds] = true
+	}
 	sort.Strings(files)
 	var names []string
 	for _, f := range files {
+		if packaged[filepath.Base(filepath.Dir(f))] {
+			continue
+		}
 		data, err := os.ReadFile(f) //nolint:gosec // a CRD file under ../shared/crds
 		if err != nil {
 			return err
@@ -56,7 +61,9 @@ func (cp *ControlPlane) installCRDs(ctx context.Context) error {
 			if o.GetKind() != "CustomResourceDefinition" {
 				continue
 			}
-			cp.wireConversion(o)
+			if strategy, _, _ := unstructured.NestedString(o.Object, "spec", "conversion", "strategy"); strategy == "Webhook" {
+				_ = unstructured.SetNestedMap(o.Object, map[string]any{"strategy": "None"}, "spec", "conversion")
+			}
 			if err := cp.Host.ApplyObject(ctx, o); err != nil {
 				return err
 			}
@@ -64,25 +71,6 @@ func (cp *ControlPlane) installCRDs(ctx context.Context) error {
 		}
 	}
 	return cp.waitEstablished(ctx, gvkCRD, names...)
-}
-
-// providerKubernetesWebhookPort is controller-runtime's default webhook port, which
-// provider-kubernetes has no flag to change.
-const providerKubernetesWebhookPort = 9443
-
-func (cp *ControlPlane) wireConversion(crd *unstructured.Unstructured) {
-	strategy, _, _ := unstructured.NestedString(crd.Object, "spec", "conversion", "strategy")
-	if strategy != "Webhook" {
-		return
-	}
-	if crd.GetName() == "objects.kubernetes.crossplane.io" {
-		_ = unstructured.SetNestedMap(crd.Object, map[string]any{
-			"url":      fmt.Sprintf("https://%s/convert", addr(providerKubernetesWebhookPort)),
-			"caBundle": base64.StdEncoding.EncodeToString(cp.ca.certPEM),
-		}, "spec", "conversion", "webhook", "clientConfig")
-		return
-	}
-	_ = unstructured.SetNestedMap(crd.Object, map[string]any{"strategy": "None"}, "spec", "conversion")
 }
 
 // waitEstablished waits for the Established condition of every named object of gvk.
@@ -102,8 +90,9 @@ func (cp *ControlPlane) waitEstablished(ctx context.Context, gvk schema.GroupVer
 }
 
 // installPlatform is what a platform engineer installs: the Usage webhook registration, the
-// function, the XRD and Composition from apis/, and ProviderConfigs for the host (which is also
-// Rancher's management cluster here, as when Crossplane runs in Rancher's local cluster).
+// packages (the Configuration, which brings the function, the providers, the XRD and the
+// Composition), and ProviderConfigs for the host (which is also Rancher's management cluster
+// here, as when Crossplane runs in Rancher's local cluster).
 func (cp *ControlPlane) installPlatform(ctx context.Context, pt ports) error {
 	ca := base64.StdEncoding.EncodeToString(cp.ca.certPEM)
 	kubeconfig := base64.StdEncoding.EncodeToString(cp.Host.Kubeconfig())
@@ -111,6 +100,11 @@ func (cp *ControlPlane) installPlatform(ctx context.Context, pt ports) error {
 	if err := cp.Host.Apply(ctx, []byte(platform)); err != nil {
 		return err
 	}
+	began := time.Now()
+	if err := cp.installPackages(ctx, cp.opts.Version); err != nil {
+		return err
+	}
+	cp.opts.Logf("packages installed at %s in %s", cp.opts.Version, time.Since(began).Round(100*time.Millisecond))
 	for _, gvk := range hostProviderConfigs {
 		pc := object(gvk, "", "default", map[string]any{"spec": map[string]any{"credentials": map[string]any{
 			"source":    "Secret",
@@ -123,32 +117,7 @@ func (cp *ControlPlane) installPlatform(ctx context.Context, pt ports) error {
 	if err := cp.installRancher(ctx); err != nil {
 		return err
 	}
-	if err := cp.InstallFunction(ctx, "e2e", addr(pt.function)); err != nil {
-		return err
-	}
-	for _, f := range []string{"definition.yaml", "composition.yaml"} {
-		if err := cp.Host.ApplyFile(ctx, filepath.Join(cp.opts.Repo, "apis", f)); err != nil {
-			return err
-		}
-	}
 	return cp.waitEstablished(ctx, gvkXRD, "xtenantclusters.platform.tenantcluster.io")
-}
-
-// InstallFunction registers the running function the way Crossplane's package manager would
-// once it had deployed it: a Function and its active FunctionRevision whose status holds the
-// endpoint. The package reference names a loopback registry; nothing is pulled from it.
-func (cp *ControlPlane) InstallFunction(ctx context.Context, revision, endpoint string) error {
-	image := "127.0.0.1:5000/tenantcluster/function-tenantcluster:v0.0.0-" + revision
-	fn := fmt.Sprintf(functionTemplate, FunctionName, image, FunctionName+"-"+revision, FunctionName, image)
-	if err := cp.Host.Apply(ctx, []byte(fn)); err != nil {
-		return err
-	}
-	status := &unstructured.Unstructured{Object: map[string]any{
-		"apiVersion": "pkg.crossplane.io/v1", "kind": "FunctionRevision",
-		"metadata": map[string]any{"name": FunctionName + "-" + revision},
-		"status":   map[string]any{"endpoint": endpoint, "capabilities": []any{"composition"}},
-	}}
-	return cp.Host.ApplyStatus(ctx, status)
 }
 
 func httpOK(url string) (bool, string) {
@@ -159,27 +128,6 @@ func httpOK(url string) (bool, string) {
 	_ = resp.Body.Close()
 	return resp.StatusCode == http.StatusOK, resp.Status
 }
-
-// The Function's package names a loopback registry so Crossplane resolves nothing remote.
-const functionTemplate = `
-apiVersion: pkg.crossplane.io/v1
-kind: Function
-metadata:
-  name: %s
-spec:
-  package: %s
----
-apiVersion: pkg.crossplane.io/v1
-kind: FunctionRevision
-metadata:
-  name: %s
-  labels:
-    pkg.crossplane.io/package: %s
-spec:
-  desiredState: Active
-  image: %s
-  revision: 1
-`
 
 const platformTemplate = `
 apiVersion: v1

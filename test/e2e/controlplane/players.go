@@ -36,32 +36,31 @@ var (
 	gvkProject     = schema.GroupVersionKind{Group: "management.cattle.io", Version: "v3", Kind: "Project"}
 )
 
-// startPlayers runs both players until Stop. A player's error is logged and retried on the next
-// round, as a controller would.
+// startPlayers runs both players until Stop.
 func (cp *ControlPlane) startPlayers() {
-	ctx, cancel := context.WithCancel(context.Background())
-	cp.stopPlay = cancel
-	for name, play := range map[string]func(context.Context) error{
-		"helm player (provider-helm and the vcluster)": cp.playHelm,
-		"rancher player (Rancher's controllers)":       cp.playRancher,
-	} {
-		cp.played.Add(1)
-		go func() {
-			defer cp.played.Done()
-			last := ""
-			for {
-				if err := play(ctx); err != nil && ctx.Err() == nil && err.Error() != last {
-					last = err.Error()
-					cp.opts.Logf("%s: %v", name, err)
-				}
-				select {
-				case <-ctx.Done():
-					return
-				case <-time.After(playInterval):
-				}
+	cp.play("helm player (provider-helm and the vcluster)", cp.playHelm)
+	cp.play("rancher player (Rancher's controllers)", cp.playRancher)
+}
+
+// play runs a player's round every playInterval until Stop. A round's error is logged (once
+// while it repeats) and retried on the next round, as a controller would.
+func (cp *ControlPlane) play(name string, round func(context.Context) error) {
+	cp.played.Add(1)
+	go func() {
+		defer cp.played.Done()
+		last := ""
+		for {
+			if err := round(cp.playCtx); err != nil && cp.playCtx.Err() == nil && err.Error() != last {
+				last = err.Error()
+				cp.opts.Logf("%s: %v", name, err)
 			}
-		}()
-	}
+			select {
+			case <-cp.playCtx.Done():
+				return
+			case <-time.After(playInterval):
+			}
+		}
+	}()
 }
 
 // ConditionView is one status condition of an object; the zero value when it has none of that type.

@@ -43,6 +43,14 @@ func TestBuiltPackages(t *testing.T) {
 			t.Errorf("the Configuration package has no %s", kind)
 		}
 	}
+	// Crossplane installs the dependency as its repository path made a DNS label; a functionRef
+	// by any other name leaves every tenant waiting for a Function that never exists.
+	if !strings.Contains(meta, "functionRef:\n") || !strings.Contains(meta, "name: tenantcluster-function-tenantcluster\n") {
+		t.Errorf("the Composition's functionRef is not the name Crossplane installs the dependency as (tenantcluster-function-tenantcluster):\n%s", meta)
+	}
+	if !strings.Contains(meta, `app.kubernetes.io/version: `+version) {
+		t.Errorf("the Composition does not carry the package version %s as a label", version)
+	}
 }
 
 func openPackage(t *testing.T, path string) v1.Image {

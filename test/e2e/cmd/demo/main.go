@@ -49,7 +49,8 @@ func run(repo, shared, claimPath string) error {
 	}
 	say("starting the control plane in %s (logs in %s/logs)", dir, dir)
 	cp, err := controlplane.Start(ctx, controlplane.Options{
-		Repo: repo, Shared: shared, Bins: controlplane.BinariesIn(filepath.Join(repo, "bin")), Dir: dir, Logf: say,
+		Repo: repo, Shared: shared, Bins: controlplane.BinariesIn(filepath.Join(repo, "bin")), Dir: dir,
+		Packages: controlplane.PackagesIn(filepath.Join(repo, "bin")), Version: controlplane.Versions[0], Logf: say,
 	})
 	if err != nil {
 		return err
