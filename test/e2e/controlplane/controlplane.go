@@ -163,7 +163,7 @@ func Start(ctx context.Context, o Options) (_ *ControlPlane, err error) {
 		return nil, err
 	}
 	o.Logf("upstream CRDs established")
-	if err := cp.startCrossplane(ctx, hostKubeconfig, cp.pt); err != nil {
+	if err := cp.startCrossplane(ctx); err != nil {
 		return nil, err
 	}
 	if cp.registry, err = startRegistry(); err != nil {
@@ -171,7 +171,7 @@ func Start(ctx context.Context, o Options) (_ *ControlPlane, err error) {
 	}
 	o.Logf("Crossplane ready; package mirror at %s", cp.registry.host)
 	cp.play("runtime player (the External package runtime)", cp.playRuntime)
-	if err := cp.installPlatform(ctx, cp.pt); err != nil {
+	if err := cp.installPlatform(ctx); err != nil {
 		return nil, err
 	}
 	cp.startPlayers()
@@ -263,26 +263,26 @@ func (cp *ControlPlane) writePKI() error {
 	return serviceAccountKey(cp.pki("sa.key"))
 }
 
-func (cp *ControlPlane) startCrossplane(ctx context.Context, kubeconfig string, pt ports) error {
+func (cp *ControlPlane) startCrossplane(ctx context.Context) error {
 	// The package cache must exist (a volume in a cluster): Crossplane stores each package's
 	// contents there as it parses them, and fails the parse when it cannot.
 	if err := os.MkdirAll(filepath.Join(cp.Dir, "xpkg-cache"), 0o750); err != nil {
 		return err
 	}
 	p, err := startProcess(filepath.Join(cp.Dir, "logs"), "crossplane",
-		[]string{"KUBECONFIG=" + kubeconfig, "POD_NAMESPACE=crossplane-system"},
+		[]string{"KUBECONFIG=" + cp.hostKubeconfig, "POD_NAMESPACE=crossplane-system"},
 		cp.opts.Bins.Crossplane, "core", "start",
 		// No pods here: the function's endpoint is set by the harness.
 		"--package-runtime=External",
 		// The Usage webhook runs, so deletion ordering is Crossplane's own; the harness registers
 		// it with a loopback URL (installPlatform) where a cluster would use a Service.
 		"--enable-webhooks=true",
-		"--webhook-port="+strconv.Itoa(pt.xpWebhook),
+		"--webhook-port="+strconv.Itoa(cp.pt.xpWebhook),
 		"--tls-server-certs-dir="+cp.pki("crossplane-webhook"),
 		"--tls-client-certs-dir="+cp.pki("crossplane-client"),
 		"--xpkg-cache-dir="+filepath.Join(cp.Dir, "xpkg-cache"),
-		"--metrics-port="+strconv.Itoa(pt.xpMetrics),
-		"--health-probe-port="+strconv.Itoa(pt.xpHealth),
+		"--metrics-port="+strconv.Itoa(cp.pt.xpMetrics),
+		"--health-probe-port="+strconv.Itoa(cp.pt.xpHealth),
 		// A registered tenant composes about 25 resources whose creation and status updates reach
 		// the XR as 650-800 breaker events (measured here). Crossplane's default XR circuit
 		// breaker (burst 100) opens during every tenant's creation and drops the events that
@@ -297,8 +297,8 @@ func (cp *ControlPlane) startCrossplane(ctx context.Context, kubeconfig string, 
 		return err
 	}
 	cp.keep(p)
-	cp.crossplaneMetrics = "http://" + addr(pt.xpMetrics) + "/metrics"
-	return cp.waitHealthy(ctx, p, pt.xpHealth, "/readyz")
+	cp.crossplaneMetrics = "http://" + addr(cp.pt.xpMetrics) + "/metrics"
+	return cp.waitHealthy(ctx, p, cp.pt.xpHealth, "/readyz")
 }
 
 // startProviderKubernetes runs provider-kubernetes serving its webhooks with certsDir: the

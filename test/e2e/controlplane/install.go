@@ -93,10 +93,10 @@ func (cp *ControlPlane) waitEstablished(ctx context.Context, gvk schema.GroupVer
 // packages (the Configuration, which brings the function, the providers, the XRD and the
 // Composition), and ProviderConfigs for the host (which is also Rancher's management cluster
 // here, as when Crossplane runs in Rancher's local cluster).
-func (cp *ControlPlane) installPlatform(ctx context.Context, pt ports) error {
+func (cp *ControlPlane) installPlatform(ctx context.Context) error {
 	ca := base64.StdEncoding.EncodeToString(cp.ca.certPEM)
 	kubeconfig := base64.StdEncoding.EncodeToString(cp.Host.Kubeconfig())
-	platform := fmt.Sprintf(platformTemplate, addr(pt.xpWebhook), ca, kubeconfig)
+	platform := fmt.Sprintf(platformTemplate, addr(cp.pt.xpWebhook), ca, kubeconfig)
 	if err := cp.Host.Apply(ctx, []byte(platform)); err != nil {
 		return err
 	}

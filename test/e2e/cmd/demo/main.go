@@ -104,7 +104,7 @@ The tenant is ready, %s after the apply. Look around from another terminal:
   %s get tenantcluster -A                  # the claim, as its team sees it
   %s get managed                           # everything it composed
   %s get tenantcluster -n %s %s -o yaml    # conditions: VClusterReady, RancherRegistered
-  %s get configuration,function,provider   # the packages Crossplane installed
+  %s get configurations,functions,providers.pkg.crossplane.io   # the packages Crossplane installed
 `, took.Round(100*time.Millisecond), dir, kubectl, kubectl, kubectl, claim.GetNamespace(), claim.GetName(), kubectl)
 	if secret != "" {
 		fmt.Printf(`
