@@ -15,6 +15,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 )
@@ -119,7 +120,7 @@ func (cp *ControlPlane) runRevision(ctx context.Context, rev *unstructured.Unstr
 		}
 	}
 	// A conflict means Crossplane wrote in between: read again on the next round.
-	if err := cp.Host.UpdateStatus(ctx, rev); err != nil && !strings.Contains(err.Error(), "the object has been modified") {
+	if err := cp.Host.UpdateStatus(ctx, rev); err != nil && !apierrors.IsConflict(err) {
 		return err
 	}
 	return nil
