@@ -28,7 +28,7 @@ VERSION ?= v0.0.0-dev
 REGISTRY ?= xpkg.crossplane.io/tenantcluster
 XPKG_DIR := $(BIN)/xpkg
 
-.PHONY: image xpkg help build generate check-generated check-packages test vet fleet render validate lint vuln fuzz tools clean e2e e2e-bins demo
+.PHONY: image xpkg help build generate check-generated check-packages test vet fleet chart render validate lint vuln fuzz tools clean e2e e2e-bins demo
 
 help: ## List the targets.
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -51,8 +51,11 @@ vet: ## go vet.
 # beside the clone, as in CI, unless SHARED=<path> says otherwise.
 SHARED ?= $(CURDIR)/../shared
 
-test: vet check-generated fleet ## What CI runs: vet, stale-generation check, Fleet bundles, unit and render tests (SHARED=<path> if ../shared is elsewhere).
+test: vet check-generated fleet chart ## What CI runs: vet, stale-generation check, Fleet bundles, the real chart, unit and render tests (SHARED=<path> if ../shared is elsewhere).
 	TENANTCLUSTER_SHARED="$(abspath $(SHARED))" $(GO) test -count=1 ./...
+
+chart: ## Render the real vcluster chart with the function's values and judge what it makes with upstream code (test/chart).
+	cd test/chart && $(GO) vet ./... && $(GO) test -count=1 ./...
 
 fleet: ## Check examples/fleet against Rancher Fleet's own Go types: strict decoding, bundle order (test/fleet).
 	cd test/fleet && $(GO) vet ./... && $(GO) test -count=1 ./...
@@ -105,6 +108,7 @@ lint: $(GOLANGCI_LINT) ## golangci-lint (config: .golangci.yml) on the function 
 	cd test/e2e && $(GOLANGCI_LINT) run --config $(CURDIR)/.golangci.yml ./...
 	cd $(TOOLS)/image && $(GOLANGCI_LINT) run --config $(CURDIR)/.golangci.yml ./...
 	cd test/fleet && $(GOLANGCI_LINT) run --config $(CURDIR)/.golangci.yml ./...
+	cd test/chart && $(GOLANGCI_LINT) run --config $(CURDIR)/.golangci.yml ./...
 
 # The e2e suite and the demo run a real control plane on loopback (test/e2e/README.md).
 E2E_TIMEOUT ?= 30m

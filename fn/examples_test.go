@@ -197,7 +197,7 @@ func jsonInstance(t *testing.T, v any) any {
 // checks the isolation the tenant gets: the medium profile's quota with the claim's two raised
 // entries, the limit range with the claim's container defaults, network policies with no public
 // egress but the one database range and Rancher's address on Rancher's port, and Pod Security
-// restricted in the virtual cluster, with the host namespace enforcing baseline (what Rancher's
+// restricted in the virtual cluster (virtualpodsecurity.go), with the host namespace enforcing baseline (what Rancher's
 // agent needs, see hostPodSecurity) and still auditing and warning at restricted.
 func TestFullExampleIsolation(t *testing.T) {
 	rsp := renderExample(t, filepath.Join("..", "examples", "claims", "full.yaml"))
@@ -205,7 +205,6 @@ func TestFullExampleIsolation(t *testing.T) {
 	values := release["spec"].(map[string]any)["forProvider"].(map[string]any)["values"].(map[string]any)
 	want := map[string]any{}
 	if err := yaml.Unmarshal([]byte(`
-podSecurityStandard: restricted
 resourceQuota:
   enabled: true
   quota:

@@ -95,7 +95,7 @@ func TestExposure(t *testing.T) {
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
 			tn := testTenant(t, tc.input, tc.spec, "{}")
-			v := tn.vclusterValues()
+			v := mustValues(t, tn)
 			got := want{
 				ingress: v.ControlPlane.Ingress, service: v.ControlPlane.Service, sans: v.ControlPlane.Proxy.ExtraSANs,
 				secrets: v.ExportKubeConfig.AdditionalSecrets, pcKey: tn.providerConfigKey(),

@@ -9,13 +9,23 @@ import (
 )
 
 // restrictedSecurityYAML is what the control plane and CoreDNS always run with.
-const restrictedSecurityYAML = `
-            podSecurityContext:
-              fsGroup: 12345
-              seccompProfile: {type: RuntimeDefault}
+const restrictedSecurityYAML = restrictedPodSecurityYAML + `
             containerSecurityContext:
               allowPrivilegeEscalation: false
               capabilities: {drop: [ALL]}
+              runAsGroup: 12345
+              runAsNonRoot: true
+              runAsUser: 12345
+              seccompProfile: {type: RuntimeDefault}`
+
+// coreDNSSecurityYAML is restrictedSecurityYAML with vcluster's read-only root file system kept.
+const coreDNSSecurityYAML = restrictedSecurityYAML + `
+              readOnlyRootFilesystem: true`
+
+// restrictedPodSecurityYAML is the pod security context of restrictedSecurityYAML.
+const restrictedPodSecurityYAML = `
+            podSecurityContext:
+              fsGroup: 12345
               runAsGroup: 12345
               runAsNonRoot: true
               runAsUser: 12345
@@ -49,19 +59,64 @@ spec:
     values:
       controlPlane:
         distro:
-          k8s: {enabled: true, image: {tag: v1.36.0}}
+          k8s:
+            enabled: true
+            image: {tag: v1.36.0}
+            securityContext:
+              allowPrivilegeEscalation: false
+              capabilities: {drop: [ALL]}
+              runAsGroup: 12345
+              runAsNonRoot: true
+              runAsUser: 12345
+              seccompProfile: {type: RuntimeDefault}
+            apiServer:
+              extraArgs: [--admission-control-config-file=/etc/tenantcluster/pod-security/admission.yaml]
         proxy:
           extraSANs: [dev.tenant-team-a-dev-c553f163.svc]
         statefulSet:
           highAvailability: {replicas: 1}
           persistence:
             volumeClaim: {size: 5Gi, retentionPolicy: Retain}
+            addVolumes: [{name: tenantcluster-pod-security, configMap: {name: dev-pod-security}}]
+            addVolumeMounts: [{name: tenantcluster-pod-security, mountPath: /etc/tenantcluster/pod-security, readOnly: true}]
           resources:
             requests: {cpu: 200m, memory: 256Mi}
             limits: {cpu: "1", memory: 1Gi}
           security:` + restrictedSecurityYAML + `
         coredns:
-          security:` + restrictedSecurityYAML + `
+          security:` + coreDNSSecurityYAML + `
+      experimental:
+        deploy:
+          host:
+            manifests: |
+              apiVersion: v1
+              data:
+                admission.yaml: |
+                  apiVersion: apiserver.config.k8s.io/v1
+                  kind: AdmissionConfiguration
+                  plugins:
+                  - configuration:
+                      apiVersion: pod-security.admission.config.k8s.io/v1
+                      defaults:
+                        audit: restricted
+                        audit-version: latest
+                        enforce: restricted
+                        enforce-version: latest
+                        warn: restricted
+                        warn-version: latest
+                      exemptions:
+                        namespaces: []
+                        runtimeClasses: []
+                        usernames: []
+                      kind: PodSecurityConfiguration
+                    name: PodSecurity
+              kind: ConfigMap
+              metadata:
+                labels:
+                  app.kubernetes.io/managed-by: function-tenantcluster
+                  tenantcluster.io/tenant: team-a-dev-c553f163
+                name: dev-pod-security
+                namespace: tenant-team-a-dev-c553f163
       exportKubeConfig:
         additionalSecrets:
         - name: vc-dev-internal
@@ -69,7 +124,6 @@ spec:
           server: https://dev.tenant-team-a-dev-c553f163.svc:443
           context: dev
       policies:
-        podSecurityStandard: restricted
         resourceQuota:
           enabled: true
           quota:

@@ -61,3 +61,13 @@ func legacyXRObject(name, namespace string) *composite.Unstructured {
 	xr.SetLabels(map[string]string{labelClaimName: name, labelClaimNamespace: namespace})
 	return xr
 }
+
+// mustValues returns the tenant's vcluster chart values.
+func mustValues(t testing.TB, tn *tenant) vclusterValues {
+	t.Helper()
+	v, err := tn.vclusterValues()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}

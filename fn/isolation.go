@@ -194,7 +194,6 @@ func (t *tenant) policiesValues() policiesValues {
 		np.Workload.Egress = append(np.Workload.Egress, rule)
 	}
 	return policiesValues{
-		PodSecurityStandard: string(t.podSecurity),
 		ResourceQuota:       resourceQuotaValues{Enabled: true, Quota: iso.quota},
 		LimitRange: limitRangeValues{
 			Enabled:        true,

@@ -13,6 +13,21 @@ type vclusterValues struct {
 	ControlPlane     controlPlaneValues     `json:"controlPlane"`
 	Policies         policiesValues         `json:"policies"`
 	ExportKubeConfig exportKubeConfigValues `json:"exportKubeConfig"`
+	Experimental     experimentalValues     `json:"experimental"`
+}
+
+// experimentalValues carries the manifests the chart renders into the host namespace beside the
+// control plane (experimental.deploy is not a vCluster Pro feature).
+type experimentalValues struct {
+	Deploy experimentalDeployValues `json:"deploy"`
+}
+
+type experimentalDeployValues struct {
+	Host experimentalDeployHostValues `json:"host"`
+}
+
+type experimentalDeployHostValues struct {
+	Manifests string `json:"manifests"`
 }
 
 type controlPlaneValues struct {
@@ -32,6 +47,15 @@ type distroValues struct {
 type k8sDistroValues struct {
 	Enabled bool        `json:"enabled"`
 	Image   imageValues `json:"image"`
+	// SecurityContext is the security context of the chart's "kubernetes" init container (it
+	// copies the Kubernetes binaries into the control plane pod); the chart's default is none.
+	SecurityContext *corev1.SecurityContext `json:"securityContext,omitempty"`
+	// APIServer is the virtual API server started inside the control plane container.
+	APIServer apiServerValues `json:"apiServer"`
+}
+
+type apiServerValues struct {
+	ExtraArgs []string `json:"extraArgs"`
 }
 
 type imageValues struct {
@@ -74,7 +98,9 @@ type highAvailabilityValues struct {
 }
 
 type persistenceValues struct {
-	VolumeClaim volumeClaimValues `json:"volumeClaim"`
+	VolumeClaim     volumeClaimValues    `json:"volumeClaim"`
+	AddVolumes      []corev1.Volume      `json:"addVolumes,omitempty"`
+	AddVolumeMounts []corev1.VolumeMount `json:"addVolumeMounts,omitempty"`
 }
 
 type volumeClaimValues struct {
@@ -130,8 +156,9 @@ type serviceSpecValues struct {
 	Type string `json:"type"`
 }
 
+// policiesValues leaves the chart's podSecurityStandard unset: the virtual API server's own
+// admission configuration enforces Pod Security (virtualpodsecurity.go says why).
 type policiesValues struct {
-	PodSecurityStandard string              `json:"podSecurityStandard"`
 	ResourceQuota       resourceQuotaValues `json:"resourceQuota"`
 	LimitRange          limitRangeValues    `json:"limitRange"`
 	NetworkPolicy       networkPolicyValues `json:"networkPolicy"`

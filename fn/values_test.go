@@ -72,7 +72,7 @@ func TestValuesMatchEveryChartSchema(t *testing.T) {
 		for name, v := range valueVariants {
 			t.Run(version+"/"+name, func(t *testing.T) {
 				tn := testTenant(t, mergeInput(t, v.input, version), v.spec, "{}")
-				values, err := toMap(tn.vclusterValues())
+				values, err := toMap(mustValues(t, tn))
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -56,7 +56,11 @@ type vclusterOutput struct {
 
 // vclusterLayer composes the Helm Release of the vcluster chart in the tenant's host namespace.
 func vclusterLayer(t *tenant, observed observedState) (vclusterOutput, error) {
-	values, err := toMap(t.vclusterValues())
+	vv, err := t.vclusterValues()
+	if err != nil {
+		return vclusterOutput{}, fmt.Errorf("cannot render the vcluster values: %w", err)
+	}
+	values, err := toMap(vv)
 	if err != nil {
 		return vclusterOutput{}, fmt.Errorf("cannot render the vcluster values: %w", err)
 	}
@@ -148,7 +152,7 @@ func (t *tenant) resolveBackingStore() error {
 }
 
 // vclusterValues are the chart values for this tenant.
-func (t *tenant) vclusterValues() vclusterValues {
+func (t *tenant) vclusterValues() (vclusterValues, error) {
 	restricted := restrictedSecurity()
 	size := t.size
 	persistence := persistenceValues{VolumeClaim: volumeClaimValues{
@@ -158,6 +162,20 @@ func (t *tenant) vclusterValues() vclusterValues {
 	if size.Persistence.Size != nil {
 		persistence.VolumeClaim.Size = size.Persistence.Size.String()
 	}
+	// The virtual API server reads its Pod Security admission configuration from a ConfigMap
+	// the chart renders beside it.
+	podSecurity, err := t.podSecurityManifests()
+	if err != nil {
+		return vclusterValues{}, err
+	}
+	controlPlanePersistence := persistence
+	controlPlanePersistence.AddVolumes = []corev1.Volume{{
+		Name: podSecurityVolume,
+		VolumeSource: corev1.VolumeSource{ConfigMap: &corev1.ConfigMapVolumeSource{
+			LocalObjectReference: corev1.LocalObjectReference{Name: t.podSecurityConfigMapName()},
+		}},
+	}}
+	controlPlanePersistence.AddVolumeMounts = []corev1.VolumeMount{{Name: podSecurityVolume, MountPath: podSecurityMountPath, ReadOnly: true}}
 	var scheduling *schedulingValues
 	if s := size.Scheduling; s != nil {
 		scheduling = &schedulingValues{
@@ -165,7 +183,15 @@ func (t *tenant) vclusterValues() vclusterValues {
 		}
 	}
 	cp := controlPlaneValues{
-		Distro: distroValues{K8s: k8sDistroValues{Enabled: true, Image: imageValues{Tag: t.imageTag}}},
+		Distro: distroValues{K8s: k8sDistroValues{
+			Enabled: true, Image: imageValues{Tag: t.imageTag},
+			// The chart takes the init container's security context from here, not from
+			// statefulSet.security: without it the pod fails "restricted".
+			SecurityContext: restricted.ContainerSecurityContext,
+			APIServer: apiServerValues{ExtraArgs: []string{
+				"--admission-control-config-file=" + podSecurityMountPath + "/" + podSecurityFile,
+			}},
+		}},
 		StatefulSet: statefulSetValues{
 			HighAvailability: highAvailabilityValues{Replicas: size.Replicas},
 			Resources:        &resourcesValues{Requests: size.ControlPlane.Requests, Limits: size.ControlPlane.Limits},
@@ -173,9 +199,9 @@ func (t *tenant) vclusterValues() vclusterValues {
 			// Whatever level the tenant asked for, the control plane itself always meets
 			// "restricted": it runs in the host namespace under the tenant's level.
 			Security:    restricted,
-			Persistence: persistence,
+			Persistence: controlPlanePersistence,
 		},
-		CoreDNS: coreDNSValues{Security: restricted},
+		CoreDNS: coreDNSValues{Security: coreDNSSecurity()},
 		Proxy:   proxyValues{ExtraSANs: t.extraSANs()},
 	}
 	switch t.backingStore {
@@ -197,14 +223,20 @@ func (t *tenant) vclusterValues() vclusterValues {
 		ControlPlane:     cp,
 		Policies:         t.policiesValues(),
 		ExportKubeConfig: t.exportKubeConfigValues(),
-	}
+		Experimental:     experimentalValues{Deploy: experimentalDeployValues{Host: experimentalDeployHostValues{Manifests: podSecurity}}},
+	}, nil
 }
 
 // restrictedSecurity are pod and container security contexts that meet the Pod Security
 // Standard "restricted".
 func restrictedSecurity() securityValues {
 	return securityValues{
+		// Stated for the pod as well as for each container, so that a container the chart
+		// adds without a security context of its own still runs as non-root.
 		PodSecurityContext: &corev1.PodSecurityContext{
+			RunAsUser:      ptr.To(nonRootUID),
+			RunAsGroup:     ptr.To(nonRootUID),
+			RunAsNonRoot:   ptr.To(true),
 			FSGroup:        ptr.To(nonRootUID),
 			SeccompProfile: &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault},
 		},
@@ -217,6 +249,15 @@ func restrictedSecurity() securityValues {
 			SeccompProfile:           &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault},
 		},
 	}
+}
+
+// coreDNSSecurity is "restricted" as for the control plane, keeping the read-only root file
+// system that vcluster's CoreDNS manifest sets when no security context is given
+// (pkg/coredns/template.go): setting one replaces vcluster's whole default.
+func coreDNSSecurity() securityValues {
+	s := restrictedSecurity()
+	s.ContainerSecurityContext.ReadOnlyRootFilesystem = ptr.To(true)
+	return s
 }
 
 // releaseObservation is what the function reads from the observed Release.

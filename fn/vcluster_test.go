@@ -37,7 +37,7 @@ func TestBackingStoreValues(t *testing.T) {
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			got := testTenant(t, tc.input, tc.spec, "{}").vclusterValues().ControlPlane.BackingStore
+			got := mustValues(t, testTenant(t, tc.input, tc.spec, "{}")).ControlPlane.BackingStore
 			if diff := cmp.Diff(tc.want, got); diff != "" {
 				t.Errorf("%s\n-want, +got:\n%s", tc.reason, diff)
 			}
@@ -70,7 +70,7 @@ func TestBackingStoreKept(t *testing.T) {
 // deployed etcd.
 func TestSchedulingValues(t *testing.T) {
 	tn := testTenant(t, `{sizes: {s: {replicas: 3, scheduling: {nodeSelector: {pool: vc}, priorityClassName: high, tolerations: [{key: k, operator: Exists}]}}}, defaults: {size: s}}`, "{}", "{}")
-	cp := tn.vclusterValues().ControlPlane
+	cp := mustValues(t, tn).ControlPlane
 	want := &schedulingValues{
 		NodeSelector:      map[string]string{"pool": "vc"},
 		PriorityClassName: "high",

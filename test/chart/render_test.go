@@ -1,0 +1,266 @@
+package chart
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/crossplane/function-sdk-go/logging"
+	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
+	"google.golang.org/protobuf/types/known/structpb"
+	"helm.sh/helm/v3/pkg/chart"
+	"helm.sh/helm/v3/pkg/chart/loader"
+	"helm.sh/helm/v3/pkg/chartutil"
+	"helm.sh/helm/v3/pkg/engine"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	"sigs.k8s.io/yaml"
+
+	"github.com/tenantcluster/function-tenantcluster/fn"
+	"github.com/tenantcluster/function-tenantcluster/internal/claim"
+)
+
+// repo is the function's repository: this module lives in test/chart.
+var repo = filepath.Join("..", "..")
+
+// vclusterChart is the real vcluster chart, from the Go module github.com/loft-sh/vcluster at the
+// version this module's go.mod pins (and go.sum verifies), loaded once.
+var vclusterChart = sync.OnceValues(func() (*chart.Chart, error) {
+	// Listed but possibly not downloaded yet: download first (a no-op when it is).
+	if out, err := exec.Command("go", "mod", "download", "github.com/loft-sh/vcluster").CombinedOutput(); err != nil {
+		return nil, fmt.Errorf("go mod download: %w: %s", err, out)
+	}
+	out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "github.com/loft-sh/vcluster").Output()
+	if err != nil {
+		return nil, err
+	}
+	return loader.Load(filepath.Join(strings.TrimSpace(string(out)), "chart"))
+})
+
+func loadChart(t *testing.T) *chart.Chart {
+	t.Helper()
+	c, err := vclusterChart()
+	if err != nil {
+		t.Fatalf("cannot load the vcluster chart from its Go module: %v", err)
+	}
+	return c
+}
+
+// tenant is one case: a claim (an example, possibly changed) rendered with the shipped
+// Composition's input (possibly changed).
+type tenant struct {
+	name string
+	// claim is a file in examples/claims.
+	claim string
+	// spec fields set on top of the claim's.
+	spec map[string]any
+	// input changes the Composition's function input before the function runs.
+	input func(in map[string]any)
+}
+
+// release is what the function composed for a tenant: the vcluster Release's name, namespace
+// and values, and the function's desired state.
+type release struct {
+	name, namespace string
+	values          map[string]any
+	desired         map[string]*fnv1.Resource
+}
+
+// compose runs the function on the tenant's claim the way `make render` does and returns its
+// vcluster Release.
+func compose(t *testing.T, tc tenant) release {
+	t.Helper()
+	xr, err := claim.ReadXR(filepath.Join(repo, "examples", "claims", tc.claim))
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec, _ := xr["spec"].(map[string]any)
+	if spec == nil {
+		spec = map[string]any{}
+		xr["spec"] = spec
+	}
+	for k, v := range tc.spec {
+		spec[k] = v
+	}
+	in := compositionInput(t)
+	if tc.input != nil {
+		tc.input(in)
+	}
+	xrs, err := structpb.NewStruct(jsonRoundTrip(t, xr))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ins, err := structpb.NewStruct(jsonRoundTrip(t, in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rsp, err := fn.NewFunction(logging.NewNopLogger()).RunFunction(context.Background(), &fnv1.RunFunctionRequest{
+		Input:    ins,
+		Observed: &fnv1.State{Composite: &fnv1.Resource{Resource: xrs}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rsp.GetResults() {
+		if r.GetSeverity() == fnv1.Severity_SEVERITY_FATAL {
+			t.Fatalf("%s: the function refused the tenant: %s", tc.name, r.GetMessage())
+		}
+	}
+	desired := rsp.GetDesired().GetResources()
+	r := desired["vcluster"].GetResource().AsMap()
+	if r == nil {
+		t.Fatalf("%s: no vcluster Release composed", tc.name)
+	}
+	meta, _ := r["metadata"].(map[string]any)
+	ann, _ := meta["annotations"].(map[string]any)
+	fp, _ := r["spec"].(map[string]any)["forProvider"].(map[string]any)
+	values, _ := fp["values"].(map[string]any)
+	name, _ := ann["crossplane.io/external-name"].(string)
+	ns, _ := fp["namespace"].(string)
+	return release{name: name, namespace: ns, values: values, desired: desired}
+}
+
+// compositionInput is the function input of the shipped Composition (apis/composition.yaml).
+func compositionInput(t *testing.T) map[string]any {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join(repo, "apis", "composition.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var comp struct {
+		Spec struct {
+			Pipeline []struct {
+				Step  string         `json:"step"`
+				Input map[string]any `json:"input"`
+			} `json:"pipeline"`
+		} `json:"spec"`
+	}
+	if err := yaml.Unmarshal(raw, &comp); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range comp.Spec.Pipeline {
+		if s.Step == "tenantcluster" {
+			return s.Input
+		}
+	}
+	t.Fatal("apis/composition.yaml has no tenantcluster step")
+	return nil
+}
+
+func jsonRoundTrip(t *testing.T, v map[string]any) map[string]any {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]any{}
+	if err := json.Unmarshal(b, &out); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// rendered is what the chart makes for one release, by kind and name.
+type rendered struct {
+	objects []*unstructured.Unstructured
+	// config is the vcluster configuration the syncer reads: the chart's merged values as
+	// written into the vc-config Secret.
+	config []byte
+}
+
+// render renders the real chart with the release's values the way Helm installs it: values
+// coalesced with the chart's defaults and validated against its schema, templates rendered
+// for a fresh install.
+func render(t *testing.T, r release) rendered {
+	t.Helper()
+	c := loadChart(t)
+	caps := chartutil.DefaultCapabilities.Copy()
+	caps.KubeVersion = chartutil.KubeVersion{Version: "v1.35.0", Major: "1", Minor: "35"}
+	vals, err := chartutil.ToRenderValues(c, r.values, chartutil.ReleaseOptions{
+		Name: r.name, Namespace: r.namespace, Revision: 1, IsInstall: true,
+	}, caps)
+	if err != nil {
+		t.Fatalf("Helm refuses the values: %v", err)
+	}
+	files, err := engine.Render(c, vals)
+	if err != nil {
+		t.Fatalf("the chart does not render with the values: %v", err)
+	}
+	names := make([]string, 0, len(files))
+	for name := range files {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	var out rendered
+	for _, name := range names {
+		if !strings.HasSuffix(name, ".yaml") || strings.Contains(filepath.Base(name), "_") {
+			continue
+		}
+		for _, doc := range bytes.Split([]byte(files[name]), []byte("\n---")) {
+			if len(bytes.TrimSpace(doc)) == 0 {
+				continue
+			}
+			obj := map[string]any{}
+			if err := yaml.Unmarshal(doc, &obj); err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+			if len(obj) == 0 {
+				continue
+			}
+			u := &unstructured.Unstructured{Object: obj}
+			if u.GetNamespace() == "" && u.GetKind() != "ClusterRole" && u.GetKind() != "ClusterRoleBinding" {
+				// Helm installs namespaced objects into the release's namespace.
+				u.SetNamespace(r.namespace)
+			}
+			out.objects = append(out.objects, u)
+		}
+	}
+	cfg := out.one(t, "Secret", "vc-config-"+r.name)
+	data, _, _ := unstructured.NestedString(cfg.Object, "data", "config.yaml")
+	var decoded []byte
+	if err := json.Unmarshal([]byte(`"`+data+`"`), &decoded); err != nil {
+		t.Fatalf("cannot decode the vcluster config Secret: %v", err)
+	}
+	out.config = decoded
+	return out
+}
+
+// all returns the rendered objects of a kind.
+func (r rendered) all(kind string) []*unstructured.Unstructured {
+	var out []*unstructured.Unstructured
+	for _, o := range r.objects {
+		if o.GetKind() == kind {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
+// one returns the rendered object of a kind and name, failing the test without it.
+func (r rendered) one(t *testing.T, kind, name string) *unstructured.Unstructured {
+	t.Helper()
+	for _, o := range r.all(kind) {
+		if o.GetName() == name {
+			return o
+		}
+	}
+	t.Fatalf("the chart rendered no %s %s", kind, name)
+	return nil
+}
+
+// into converts a rendered object into its typed form, strictly: a field the type does not have
+// is a mistake in the chart or in this test.
+func into(t *testing.T, u *unstructured.Unstructured, obj any) {
+	t.Helper()
+	if err := runtime.DefaultUnstructuredConverter.FromUnstructuredWithValidation(u.Object, obj, true); err != nil {
+		t.Fatalf("%s %s: %v", u.GetKind(), u.GetName(), err)
+	}
+}
