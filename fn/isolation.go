@@ -194,7 +194,7 @@ func (t *tenant) policiesValues() policiesValues {
 		np.Workload.Egress = append(np.Workload.Egress, rule)
 	}
 	return policiesValues{
-		ResourceQuota:       resourceQuotaValues{Enabled: true, Quota: iso.quota},
+		ResourceQuota: resourceQuotaValues{Enabled: true, Quota: iso.quota},
 		LimitRange: limitRangeValues{
 			Enabled:        true,
 			Default:        iso.limitRange.Default,

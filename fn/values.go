@@ -159,9 +159,9 @@ type serviceSpecValues struct {
 // policiesValues leaves the chart's podSecurityStandard unset: the virtual API server's own
 // admission configuration enforces Pod Security (virtualpodsecurity.go says why).
 type policiesValues struct {
-	ResourceQuota       resourceQuotaValues `json:"resourceQuota"`
-	LimitRange          limitRangeValues    `json:"limitRange"`
-	NetworkPolicy       networkPolicyValues `json:"networkPolicy"`
+	ResourceQuota resourceQuotaValues `json:"resourceQuota"`
+	LimitRange    limitRangeValues    `json:"limitRange"`
+	NetworkPolicy networkPolicyValues `json:"networkPolicy"`
 }
 
 type resourceQuotaValues struct {
