@@ -16,6 +16,7 @@ import (
 	"google.golang.org/protobuf/types/known/structpb"
 	"sigs.k8s.io/yaml"
 
+	inputv1beta1 "github.com/tenantcluster/function-tenantcluster/apis/input/v1beta1"
 	"github.com/tenantcluster/function-tenantcluster/internal/claim"
 )
 
@@ -212,15 +213,15 @@ resourceQuota:
     requests.memory: 16Gi
     limits.cpu: "16"
     limits.memory: 32Gi
-    requests.ephemeral-storage: 20Gi
-    limits.ephemeral-storage: 40Gi
-    requests.storage: 50Gi
-    count/persistentvolumeclaims: "10"
+    requests.ephemeral-storage: 40Gi
+    limits.ephemeral-storage: 80Gi
+    requests.storage: 100Gi
+    count/persistentvolumeclaims: "20"
     count/pods: "150"
-    count/services: "20"
-    count/configmaps: "100"
-    count/secrets: "100"
-    count/endpoints: "40"
+    count/services: "40"
+    count/configmaps: "200"
+    count/secrets: "200"
+    count/endpoints: "80"
     services.loadbalancers: "0"
     services.nodeports: "0"
 limitRange:
@@ -248,6 +249,24 @@ networkPolicy:
 		if labels[l] != level {
 			t.Errorf("host namespace label %s = %v, want %s", l, labels[l], level)
 		}
+	}
+}
+
+// TestShippedSizesAreTheDefaults: the shipped Composition writes out every default of the input,
+// so its size profiles must be exactly those an input without sizes gets (they disagreed once,
+// and the shipped large profile could not hold its own etcd).
+func TestShippedSizesAreTheDefaults(t *testing.T) {
+	in, err := decodeInput(&fnv1.RunFunctionRequest{Input: compositionInput(t, filepath.Join("..", "apis", "composition.yaml"))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := inputv1beta1.DefaultSizes()
+	for name, p := range want {
+		p.Persistence.RetentionPolicy = inputv1beta1.DefaultRetentionPolicy
+		want[name] = p
+	}
+	if diff := cmp.Diff(want, in.Sizes); diff != "" {
+		t.Errorf("apis/composition.yaml sizes differ from DefaultSizes (-want, +got):\n%s", diff)
 	}
 }
 

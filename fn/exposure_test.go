@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	corev1 "k8s.io/api/core/v1"
 )
 
 // TestExposure checks each way of exposure end to end through the values: the ingress or
@@ -105,6 +106,47 @@ func TestExposure(t *testing.T) {
 				got.endpoint = tn.externalEndpoint()
 			}
 			if diff := cmp.Diff(tc.want, got, cmp.AllowUnexported(want{})); diff != "" {
+				t.Errorf("%s\n-want, +got:\n%s", tc.reason, diff)
+			}
+		})
+	}
+}
+
+// TestExposureServiceInQuota: a LoadBalancer-exposed control plane's Service counts against the
+// tenant's own quota (one load balancer, one node port for https); the function makes room for
+// it on top of what the profile allows the tenant, and only for entries the quota bounds.
+func TestExposureServiceInQuota(t *testing.T) {
+	lb := "{exposure: {loadBalancer: {domain: t.example.com}, ingress: {domain: t.example.com}}}"
+	cases := map[string]struct {
+		reason, input, spec string
+		want                map[corev1.ResourceName]string
+	}{
+		"LoadBalancer": {
+			reason: "The profile's 0 load balancers and node ports become 1 each.",
+			input:  lb, spec: "{exposure: {type: LoadBalancer}}",
+			want: map[corev1.ResourceName]string{"services.loadbalancers": "1", "services.nodeports": "1"},
+		},
+		"Ingress": {
+			reason: "Through an Ingress the tenant's quota stays as the profile says.",
+			input:  lb, spec: "{exposure: {type: Ingress}}",
+			want: map[corev1.ResourceName]string{"services.loadbalancers": "0", "services.nodeports": "0"},
+		},
+		"Unbounded": {
+			reason: "An entry the profile leaves unbounded stays unbounded.",
+			input:  `{exposure: {loadBalancer: {domain: t.example.com}}, sizes: {s: {quota: {count/pods: "10"}}}, defaults: {size: s}}`, spec: "{exposure: {type: LoadBalancer}}",
+			want: map[corev1.ResourceName]string{},
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			q := mustValues(t, testTenant(t, tc.input, tc.spec, "{}")).Policies.ResourceQuota.Quota
+			got := map[corev1.ResourceName]string{}
+			for _, n := range []corev1.ResourceName{"services.loadbalancers", "services.nodeports"} {
+				if v, ok := q[n]; ok {
+					got[n] = v.String()
+				}
+			}
+			if diff := cmp.Diff(tc.want, got); diff != "" {
 				t.Errorf("%s\n-want, +got:\n%s", tc.reason, diff)
 			}
 		})

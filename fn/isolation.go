@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
 
 	inputv1beta1 "github.com/tenantcluster/function-tenantcluster/apis/input/v1beta1"
 	"github.com/tenantcluster/function-tenantcluster/apis/tenant/v1alpha1"
@@ -194,7 +195,7 @@ func (t *tenant) policiesValues() policiesValues {
 		np.Workload.Egress = append(np.Workload.Egress, rule)
 	}
 	return policiesValues{
-		ResourceQuota: resourceQuotaValues{Enabled: true, Quota: iso.quota},
+		ResourceQuota: resourceQuotaValues{Enabled: true, Quota: t.quotaWithExposure()},
 		LimitRange: limitRangeValues{
 			Enabled:        true,
 			Default:        iso.limitRange.Default,
@@ -204,6 +205,26 @@ func (t *tenant) policiesValues() policiesValues {
 		},
 		NetworkPolicy: np,
 	}
+}
+
+// quotaWithExposure is the tenant's quota plus what the platform's own exposure Service counts
+// against it: a LoadBalancer Service is one load balancer and a node port for each of its ports
+// (the quota evaluator of Services, k8s.io/kubernetes pkg/quota/v1/evaluator/core/services.go);
+// the chart's Service has one, https. Without it a profile that allows tenants no load balancer
+// would refuse the control plane's own. Entries the quota does not bound stay unbounded.
+func (t *tenant) quotaWithExposure() corev1.ResourceList {
+	q := t.isolation.quota
+	if t.exposure.typ != inputv1beta1.ExposureLoadBalancer {
+		return q
+	}
+	q = q.DeepCopy()
+	for _, name := range []corev1.ResourceName{corev1.ResourceServicesLoadBalancers, corev1.ResourceServicesNodePorts} {
+		if v, bounded := q[name]; bounded {
+			v.Add(*resource.NewQuantity(1, resource.DecimalSI))
+			q[name] = v
+		}
+	}
+	return q
 }
 
 func sortedNames(l corev1.ResourceList) []corev1.ResourceName {

@@ -9,6 +9,7 @@ import (
 	"github.com/crossplane/function-sdk-go/resource"
 	"github.com/crossplane/function-sdk-go/resource/composed"
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/utils/ptr"
 
@@ -176,12 +177,7 @@ func (t *tenant) vclusterValues() (vclusterValues, error) {
 		}},
 	}}
 	controlPlanePersistence.AddVolumeMounts = []corev1.VolumeMount{{Name: podSecurityVolume, MountPath: podSecurityMountPath, ReadOnly: true}}
-	var scheduling *schedulingValues
-	if s := size.Scheduling; s != nil {
-		scheduling = &schedulingValues{
-			NodeSelector: s.NodeSelector, Affinity: s.Affinity, Tolerations: s.Tolerations, PriorityClassName: s.PriorityClassName,
-		}
-	}
+	scheduling := t.scheduling(chartLabelControlPlane)
 	cp := controlPlaneValues{
 		Distro: distroValues{K8s: k8sDistroValues{
 			Enabled: true, Image: imageValues{Tag: t.imageTag},
@@ -210,7 +206,7 @@ func (t *tenant) vclusterValues() (vclusterValues, error) {
 			Enabled: true,
 			StatefulSet: statefulSetValues{
 				HighAvailability: highAvailabilityValues{Replicas: size.Replicas},
-				Scheduling:       scheduling,
+				Scheduling:       t.scheduling(chartLabelEtcd),
 				Security:         restricted,
 				Persistence:      persistence,
 			},
@@ -225,6 +221,40 @@ func (t *tenant) vclusterValues() (vclusterValues, error) {
 		ExportKubeConfig: t.exportKubeConfigValues(),
 		Experimental:     experimentalValues{Deploy: experimentalDeployValues{Host: experimentalDeployHostValues{Manifests: podSecurity}}},
 	}, nil
+}
+
+// The app label the chart gives the control plane's pods and the deployed etcd's.
+const (
+	chartLabelControlPlane = "vcluster"
+	chartLabelEtcd         = "vcluster-etcd"
+)
+
+// scheduling places one of the chart's workloads (by its app label) as the size profile says.
+// Replicas of a highly available profile that states no affinity of its own are spread over
+// nodes: each workload's pods prefer nodes without another pod of the same workload of the same
+// virtual cluster (a selector on its own labels; one shared selector would miss etcd's pods).
+func (t *tenant) scheduling(app string) *schedulingValues {
+	s := t.size.Scheduling
+	spread := t.size.Replicas > 1 && (s == nil || s.Affinity == nil)
+	if s == nil && !spread {
+		return nil
+	}
+	out := &schedulingValues{}
+	if s != nil {
+		out = &schedulingValues{NodeSelector: s.NodeSelector, Affinity: s.Affinity, Tolerations: s.Tolerations, PriorityClassName: s.PriorityClassName}
+	}
+	if spread {
+		out.Affinity = &corev1.Affinity{PodAntiAffinity: &corev1.PodAntiAffinity{
+			PreferredDuringSchedulingIgnoredDuringExecution: []corev1.WeightedPodAffinityTerm{{
+				Weight: 100,
+				PodAffinityTerm: corev1.PodAffinityTerm{
+					TopologyKey:   corev1.LabelHostname,
+					LabelSelector: &metav1.LabelSelector{MatchLabels: map[string]string{"app": app, "release": t.releaseName}},
+				},
+			}},
+		}}
+	}
+	return out
 }
 
 // restrictedSecurity are pod and container security contexts that meet the Pod Security

@@ -5,6 +5,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
 // TestBackingStoreValues checks where each size keeps its data: the chart's embedded database
@@ -25,6 +26,7 @@ func TestBackingStoreValues(t *testing.T) {
 			input:  "{}", spec: "{size: large}",
 			want: &backingStoreValues{Etcd: etcdValues{Deploy: &etcdDeployValues{Enabled: true, StatefulSet: statefulSetValues{
 				HighAvailability: highAvailabilityValues{Replicas: 3},
+				Scheduling:       &schedulingValues{Affinity: spreadOver("vcluster-etcd")},
 				Security:         restrictedSecurity(),
 				Persistence:      persistenceValues{VolumeClaim: volumeClaimValues{Size: "20Gi", RetentionPolicy: "Retain"}},
 			}}}},
@@ -66,20 +68,56 @@ func TestBackingStoreKept(t *testing.T) {
 	}
 }
 
+// spreadOver is the anti-affinity that spreads the team-a/dev release's pods with this app label.
+func spreadOver(app string) *corev1.Affinity {
+	return &corev1.Affinity{PodAntiAffinity: &corev1.PodAntiAffinity{PreferredDuringSchedulingIgnoredDuringExecution: []corev1.WeightedPodAffinityTerm{{
+		Weight: 100,
+		PodAffinityTerm: corev1.PodAffinityTerm{
+			TopologyKey:   "kubernetes.io/hostname",
+			LabelSelector: &metav1.LabelSelector{MatchLabels: map[string]string{"app": app, "release": "dev"}},
+		},
+	}}}}
+}
+
 // TestSchedulingValues checks that a profile's scheduling places both the control plane and its
-// deployed etcd.
+// deployed etcd, each spread over nodes by a selector on its own pods unless the profile states
+// an affinity of its own.
 func TestSchedulingValues(t *testing.T) {
-	tn := testTenant(t, `{sizes: {s: {replicas: 3, scheduling: {nodeSelector: {pool: vc}, priorityClassName: high, tolerations: [{key: k, operator: Exists}]}}}, defaults: {size: s}}`, "{}", "{}")
-	cp := mustValues(t, tn).ControlPlane
-	want := &schedulingValues{
+	base := schedulingValues{
 		NodeSelector:      map[string]string{"pool": "vc"},
 		PriorityClassName: "high",
 		Tolerations:       []corev1.Toleration{{Key: "k", Operator: corev1.TolerationOpExists}},
 	}
-	if diff := cmp.Diff(want, cp.StatefulSet.Scheduling); diff != "" {
-		t.Errorf("control plane scheduling: -want, +got:\n%s", diff)
+	own := &corev1.Affinity{NodeAffinity: &corev1.NodeAffinity{RequiredDuringSchedulingIgnoredDuringExecution: &corev1.NodeSelector{
+		NodeSelectorTerms: []corev1.NodeSelectorTerm{{MatchExpressions: []corev1.NodeSelectorRequirement{{Key: "zone", Operator: corev1.NodeSelectorOpIn, Values: []string{"a"}}}}},
+	}}}
+	with := func(a *corev1.Affinity) *schedulingValues { s := base; s.Affinity = a; return &s }
+	cases := map[string]struct {
+		reason              string
+		scheduling          string
+		wantPlane, wantEtcd *schedulingValues
+	}{
+		"Spread": {
+			reason:     "Without an affinity of the profile's own, each workload is spread by a selector on its own pods.",
+			scheduling: "{nodeSelector: {pool: vc}, priorityClassName: high, tolerations: [{key: k, operator: Exists}]}",
+			wantPlane:  with(spreadOver("vcluster")), wantEtcd: with(spreadOver("vcluster-etcd")),
+		},
+		"ProfileAffinity": {
+			reason:     "The profile's own affinity is used as it is, for both.",
+			scheduling: "{nodeSelector: {pool: vc}, priorityClassName: high, tolerations: [{key: k, operator: Exists}], affinity: {nodeAffinity: {requiredDuringSchedulingIgnoredDuringExecution: {nodeSelectorTerms: [{matchExpressions: [{key: zone, operator: In, values: [a]}]}]}}}}",
+			wantPlane:  with(own), wantEtcd: with(own),
+		},
 	}
-	if diff := cmp.Diff(want, cp.BackingStore.Etcd.Deploy.StatefulSet.Scheduling); diff != "" {
-		t.Errorf("etcd scheduling: -want, +got:\n%s", diff)
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			tn := testTenant(t, `{sizes: {s: {replicas: 3, scheduling: `+tc.scheduling+`}}, defaults: {size: s}}`, "{}", "{}")
+			cp := mustValues(t, tn).ControlPlane
+			if diff := cmp.Diff(tc.wantPlane, cp.StatefulSet.Scheduling); diff != "" {
+				t.Errorf("%s\ncontrol plane scheduling: -want, +got:\n%s", tc.reason, diff)
+			}
+			if diff := cmp.Diff(tc.wantEtcd, cp.BackingStore.Etcd.Deploy.StatefulSet.Scheduling); diff != "" {
+				t.Errorf("%s\netcd scheduling: -want, +got:\n%s", tc.reason, diff)
+			}
+		})
 	}
 }

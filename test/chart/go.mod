@@ -16,6 +16,8 @@ replace (
 	k8s.io/apiserver => k8s.io/apiserver v0.35.5
 	k8s.io/client-go => k8s.io/client-go v0.35.5
 	k8s.io/component-base => k8s.io/component-base v0.35.5
+	// The quota evaluator's pod accounting, at the same minor as the rest.
+	k8s.io/component-helpers => k8s.io/component-helpers v0.35.5
 )
 
 require (
@@ -27,6 +29,7 @@ require (
 	k8s.io/api v0.36.0
 	k8s.io/apimachinery v0.36.0
 	k8s.io/apiserver v0.36.0
+	k8s.io/component-helpers v0.36.0
 	k8s.io/pod-security-admission v0.36.0
 	sigs.k8s.io/yaml v1.6.0
 )

@@ -203,6 +203,9 @@ func (in *Input) Validate() error {
 		if err := in.Sizes[name].validate(); err != nil {
 			return fmt.Errorf("input sizes.%s: %w", name, err)
 		}
+		if err := in.Sizes[name].validateOwnFit(in.VCluster.AllowPro); err != nil {
+			return fmt.Errorf("input sizes.%s: %w", name, err)
+		}
 	}
 	if err := in.validateExposure(); err != nil {
 		return err

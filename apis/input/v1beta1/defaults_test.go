@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"k8s.io/apimachinery/pkg/api/resource"
 )
 
 func TestValidate(t *testing.T) {
@@ -20,6 +21,52 @@ func TestValidate(t *testing.T) {
 			reason: "A chart version with a leading v made provider-helm upgrade on every poll.",
 			modify: func(in *Input) { in.VCluster.Chart.Version = "v0.36.1" },
 			want:   `input vcluster.chart.version "v0.36.1" must not start with "v": write the exact chart version, e.g. "0.36.1"`,
+		},
+		"EtcdOverQuota": {
+			reason: "A highly available profile whose etcd volumes exceed its own storage quota would lose its third member.",
+			modify: func(in *Input) {
+				p := in.Sizes["large"]
+				p.Quota["requests.storage"] = resource.MustParse("50Gi")
+				in.Sizes["large"] = p
+			},
+			want: `input sizes.large: the profile's own workloads need requests.storage 60Gi (3 etcd members × 20Gi data volume), above its quota of 50Gi; raise quota.requests.storage to at least 60Gi`,
+		},
+		"PodsOverQuota": {
+			reason: "The control plane, etcd and CoreDNS are pods of the tenant's namespace.",
+			modify: func(in *Input) {
+				p := in.Sizes["large"]
+				p.Quota["count/pods"] = resource.MustParse("6")
+				in.Sizes["large"] = p
+			},
+			want: `input sizes.large: the profile's own workloads need count/pods 7 (7 control plane and data store pods and CoreDNS), above its quota of 6; raise quota.count/pods to at least 7`,
+		},
+		"EmbeddedEtcdPods": {
+			reason: "With embedded etcd (vCluster Pro) the data store runs in the control plane's own pods.",
+			modify: func(in *Input) {
+				in.VCluster.AllowPro = true
+				p := in.Sizes["large"]
+				p.Quota["count/pods"] = resource.MustParse("4")
+				in.Sizes["large"] = p
+			},
+		},
+		"ControlPlaneOverCPUQuota": {
+			reason: "Every control plane replica's requests count.",
+			modify: func(in *Input) {
+				p := in.Sizes["small"]
+				p.Replicas = 2
+				p.Quota["requests.cpu"] = resource.MustParse("300m")
+				in.Sizes["small"] = p
+			},
+			want: `input sizes.small: the profile's own workloads need requests.cpu 400m (2 control plane replicas × 200m), above its quota of 300m; raise quota.requests.cpu to at least 400m`,
+		},
+		"ControlPlaneAboveLimitRange": {
+			reason: "The profile's limit range would refuse its own control plane.",
+			modify: func(in *Input) {
+				p := in.Sizes["small"]
+				p.LimitRange.Max["memory"] = resource.MustParse("512Mi")
+				in.Sizes["small"] = p
+			},
+			want: `input sizes.small: the control plane's memory limit 1Gi is above the profile's limitRange.max 512Mi, which would refuse it`,
 		},
 		"DefaultVersionNotOffered": {
 			reason: "The default Kubernetes version must be one the platform offers.",
