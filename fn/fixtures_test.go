@@ -42,6 +42,7 @@ metadata:
   labels:` + devLabels + `
 spec:
   providerConfigRef: {name: default}
+  rollbackLimit: 3
   connectionDetails:
   - apiVersion: v1
     kind: Secret

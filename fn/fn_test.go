@@ -301,7 +301,45 @@ spec: {}
 				res(t, xrStatus("Failed", 3, false)),
 				devResources(t, true, false, false),
 				condition("VClusterReady", fnv1.Status_STATUS_CONDITION_FALSE, "ReleaseFailed",
-					"the vcluster release failed: values don't meet the specifications of the schema"),
+					"the vcluster release failed: values don't meet the specifications of the schema; provider-helm rolls it back and tries again (0 of 3 rollbacks so far)"),
+			)},
+		},
+		"FailedReleaseAtRollbackLimit": {
+			reason: "Once provider-helm has rolled a failed Release back as often as the input allows, the condition says it waits for a change and where recovery is explained.",
+			req: &fnv1.RunFunctionRequest{
+				Meta: &fnv1.RequestMeta{Tag: "t"},
+				Observed: &fnv1.State{
+					Composite: res(t, legacyXR),
+					Resources: map[string]*fnv1.Resource{
+						"namespace": res(t, observedNamespace("Active")),
+						"vcluster":  res(t, releaseManifest("failed", "False", "", "values don't meet the specifications of the schema", 3)+"  failed: 3\n"),
+					},
+				},
+			},
+			want: want{rsp: composedRsp(
+				res(t, xrStatus("Failed", 3, false)),
+				devResources(t, true, false, false),
+				condition("VClusterReady", fnv1.Status_STATUS_CONDITION_FALSE, "ReleaseFailed",
+					"the vcluster release failed: values don't meet the specifications of the schema; provider-helm rolled it back 3 times, its limit (input vcluster.rollbackLimit), and retries only after a change: docs/operating.md says how to recover"),
+			)},
+		},
+		"PendingUpgrade": {
+			reason: "A release left pending (an interrupted upgrade) is retried by provider-helm; the condition says so.",
+			req: &fnv1.RunFunctionRequest{
+				Meta: &fnv1.RequestMeta{Tag: "t"},
+				Observed: &fnv1.State{
+					Composite: res(t, legacyXR),
+					Resources: map[string]*fnv1.Resource{
+						"namespace": res(t, observedNamespace("Active")),
+						"vcluster":  res(t, releaseManifest("pending-upgrade", "False", "", "Preparing upgrade", 4)+"  failed: 1\n"),
+					},
+				},
+			},
+			want: want{rsp: composedRsp(
+				res(t, xrStatus("Provisioning", 4, false)),
+				devResources(t, true, false, false),
+				condition("VClusterReady", fnv1.Status_STATUS_CONDITION_FALSE, "ReleasePending",
+					"the vcluster release is not deployed yet (Helm state pending-upgrade): Preparing upgrade; provider-helm rolls it back and tries again (1 of 3 rollbacks so far)"),
 			)},
 		},
 		"KeepsKnownRevision": {

@@ -95,7 +95,7 @@ func TestObservedStates(t *testing.T) {
 		"failed": {
 			reason: "A failed Release shows Helm's message to the tenant and the phase Failed.",
 			condition: condition("VClusterReady", fnv1.Status_STATUS_CONDITION_FALSE, "ReleaseFailed",
-				`the vcluster release failed: Release "dev" failed: values don't meet the specifications of the schema(s) in the following chart(s): vcluster: - controlPlane.distro.k8s.image.tag: Invalid type. Expected: string, given: integer`),
+				`the vcluster release failed: Release "dev" failed: values don't meet the specifications of the schema(s) in the following chart(s): vcluster: - controlPlane.distro.k8s.image.tag: Invalid type. Expected: string, given: integer; provider-helm rolls it back and tries again (0 of 3 rollbacks so far)`),
 			phase: "Failed",
 			ready: ready("namespace"),
 		},

@@ -85,6 +85,9 @@ func vclusterLayer(t *tenant, observed observedState) (vclusterOutput, error) {
 				"maxHistory":          int64(t.input.VCluster.MaxHistory),
 				"values":              values,
 			},
+			// provider-helm (v1.3.0) retries a failed or pending release only with a rollback
+			// limit: it rolls back (a first install: uninstalls) and deploys again.
+			"rollbackLimit":              int64(t.input.VCluster.RollbackLimit),
 			"connectionDetails":          t.releaseConnectionDetails(),
 			"writeConnectionSecretToRef": t.writeConnectionSecretToRef(),
 		},
@@ -297,6 +300,8 @@ type releaseObservation struct {
 	state    string
 	message  string
 	revision int64
+	// rollbacks is how many times provider-helm has rolled the release back to retry it.
+	rollbacks int32
 	// kubeconfigMissing: provider-helm could not read the kubeconfig Secrets.
 	kubeconfigMissing bool
 }
@@ -315,6 +320,8 @@ func observedRelease(u *composed.Unstructured) releaseObservation {
 		state:    string(r.Status.AtProvider.State),
 		message:  r.Status.AtProvider.ReleaseDescription,
 		revision: int64(r.Status.AtProvider.Revision),
+		// provider-helm counts its rollbacks in status.failed and resets it once deployed.
+		rollbacks: r.Status.Failed,
 	}
 	// provider-helm sets Ready only once the release is deployed, matches the desired spec, and
 	// its connection details (the kubeconfigs) were read; Helm's state must agree.
@@ -343,7 +350,7 @@ func (o releaseObservation) condition(t *tenant) layerCondition {
 		c.message = "the vcluster is deployed and its kubeconfig is exported"
 	case o.state == "failed":
 		c.reason, c.failed = reasonReleaseFailed, true
-		c.message = "the vcluster release failed: " + o.message
+		c.message = "the vcluster release failed: " + o.message + o.retries(t)
 	case o.state == "deployed" && o.kubeconfigMissing:
 		c.reason = reasonKubeconfigPending
 		c.message = fmt.Sprintf("the vcluster is deployed; waiting for it to export its kubeconfig to Secret %s in namespace %s",
@@ -360,8 +367,21 @@ func (o releaseObservation) condition(t *tenant) layerCondition {
 		if o.message != "" {
 			c.message += ": " + o.message
 		}
+		if strings.HasPrefix(o.state, "pending-") {
+			c.message += o.retries(t)
+		}
 	}
 	return c
+}
+
+// retries says what provider-helm does about a failed or pending release: roll it back and try
+// again, up to the input's limit, then wait for a change.
+func (o releaseObservation) retries(t *tenant) string {
+	limit := t.input.VCluster.RollbackLimit
+	if o.rollbacks >= limit {
+		return fmt.Sprintf("; provider-helm rolled it back %d times, its limit (input vcluster.rollbackLimit), and retries only after a change: docs/operating.md says how to recover", o.rollbacks)
+	}
+	return fmt.Sprintf("; provider-helm rolls it back and tries again (%d of %d rollbacks so far)", o.rollbacks, limit)
 }
 
 // toMap turns a typed value into the map form a manifest holds.

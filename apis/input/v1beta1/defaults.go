@@ -22,6 +22,7 @@ const (
 	DefaultChartName        = "vcluster"
 	DefaultChartVersion     = "0.36.1"
 	DefaultMaxHistory       = 3
+	DefaultRollbackLimit    = 3
 	DefaultSize             = "small"
 	DefaultPodSecurity      = "restricted"
 	DefaultPodSecurityFloor = "baseline"
@@ -120,6 +121,9 @@ func (in *Input) Default() {
 	if in.VCluster.MaxHistory == 0 {
 		in.VCluster.MaxHistory = DefaultMaxHistory
 	}
+	if in.VCluster.RollbackLimit == 0 {
+		in.VCluster.RollbackLimit = DefaultRollbackLimit
+	}
 	if len(in.VCluster.KubernetesVersions) == 0 {
 		in.VCluster.KubernetesVersions = []KubernetesVersion{{Version: defaultKubernetesVersion, ImageTag: defaultKubernetesTag}}
 	}
@@ -181,6 +185,9 @@ func (in *Input) Validate() error {
 	}
 	if in.VCluster.MaxHistory < 1 {
 		return fmt.Errorf("input vcluster.maxHistory must be at least 1, got %d", in.VCluster.MaxHistory)
+	}
+	if in.VCluster.RollbackLimit < 1 {
+		return fmt.Errorf("input vcluster.rollbackLimit must be at least 1, got %d: without it a failed or interrupted Helm operation is never retried", in.VCluster.RollbackLimit)
 	}
 	for i, v := range in.VCluster.KubernetesVersions {
 		if MinorOf(v.Version) < 0 || v.ImageTag == "" {

@@ -143,6 +143,14 @@ type VClusterSettings struct {
 	// +kubebuilder:validation:Minimum=1
 	// +kubebuilder:validation:Maximum=100
 	MaxHistory int `json:"maxHistory,omitempty"`
+	// RollbackLimit is how many times provider-helm recovers a tenant's release that failed or
+	// was left pending (an interrupted install or upgrade, e.g. by a provider restart) by rolling
+	// it back (uninstalling a first install) and trying again. Without it a failed or pending
+	// release is final. The count starts again once the release is deployed. Default: 3.
+	// +optional
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=100
+	RollbackLimit int32 `json:"rollbackLimit,omitempty"`
 	// AllowPro lets the function use chart features that need a vCluster Pro license (fields
 	// the chart's values schema marks "pro"): today the embedded etcd of highly available
 	// control planes. Without it, highly available control planes use a deployed etcd.
