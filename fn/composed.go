@@ -1,6 +1,8 @@
 package fn
 
 import (
+	"fmt"
+
 	xpv1 "github.com/crossplane/crossplane-runtime/v2/apis/common/v1"
 	"github.com/crossplane/function-sdk-go/resource"
 	"github.com/crossplane/function-sdk-go/resource/composed"
@@ -30,6 +32,23 @@ func (o observedState) get(name resource.Name) *composed.Unstructured {
 // isReady reports whether an observed managed resource has condition Ready=True.
 func isReady(u *composed.Unstructured) bool {
 	return u != nil && u.GetCondition(xpv1.TypeReady).Status == corev1.ConditionTrue
+}
+
+// syncProblem is the provider's error on the first of the named observed resources that is not
+// synced (condition Synced=False), worded for a condition message; empty when they all sync.
+// A step that waits for Rancher or Helm must not read "waiting" when the provider in fact
+// cannot reach or apply the object (say, no kind "Cluster" on the target).
+func syncProblem(observed observedState, names ...resource.Name) string {
+	for _, name := range names {
+		u := observed.get(name)
+		if u == nil {
+			continue
+		}
+		if c := u.GetCondition(xpv1.TypeSynced); c.Status == corev1.ConditionFalse {
+			return fmt.Sprintf(" The provider cannot sync %s %s: %s", u.GetKind(), u.GetName(), c.Message)
+		}
+	}
+	return ""
 }
 
 // object wraps a Kubernetes manifest in a provider-kubernetes Object that applies it through the

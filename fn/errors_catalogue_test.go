@@ -113,3 +113,37 @@ func fatalMessage(rsp *fnv1.RunFunctionResponse) string {
 	}
 	return ""
 }
+
+// TestCatalogueNamesTheReasons: the reasons docs/errors.md lists for VClusterReady and
+// RancherRegistered are exactly those the function gives when a layer waits or fails (it once
+// listed a reason nothing emitted).
+func TestCatalogueNamesTheReasons(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join("..", "docs", "errors.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(raw)
+	start := strings.Index(text, "listed with their reasons")
+	if start < 0 {
+		t.Fatal("docs/errors.md no longer lists the conditions' reasons")
+	}
+	paragraph := text[start:]
+	if end := strings.Index(paragraph, "\n\n"); end >= 0 {
+		paragraph = paragraph[:end]
+	}
+	var got []string
+	for _, m := range regexp.MustCompile("`([A-Z][A-Za-z]+)`").FindAllStringSubmatch(paragraph, -1) {
+		if m[1] != "VClusterReady" && m[1] != "RancherRegistered" {
+			got = append(got, m[1])
+		}
+	}
+	want := []string{
+		reasonReleasePending, reasonKubeconfigPending, reasonReleaseFailed,
+		reasonClusterPending, reasonTokenPending, reasonAgentPending, reasonAgentInstallFailed, reasonDisconnected,
+	}
+	sort.Strings(got)
+	sort.Strings(want)
+	if strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Errorf("docs/errors.md lists the reasons %v; the function gives %v", got, want)
+	}
+}

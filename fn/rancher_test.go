@@ -86,6 +86,17 @@ func TestRancherChain(t *testing.T) {
 			status: with(nil),
 			phase:  "Provisioning",
 		},
+		"Rancher unreachable": {
+			reason:    "When provider-kubernetes cannot sync the provisioning Cluster (here: the target has no Rancher), the condition says so with the provider's error instead of waiting for Rancher.",
+			observed:  "rancher/0-deployed,rancher/unreachable",
+			resources: sorted(fullBase),
+			condition: func(string) *fnv1.Condition {
+				return condition("RancherRegistered", fnv1.Status_STATUS_CONDITION_FALSE, "ClusterPending", fullClusterWait+
+					` The provider cannot sync Object team-payments-payments-9872f00b-rancher-cluster: cannot get object: no matches for kind "Cluster" in version "provisioning.cattle.io/v1"`)
+			},
+			status: with(nil),
+			phase:  "Provisioning",
+		},
 		"cluster name observed": {
 			reason:    "Once Rancher names its cluster: the token and cluster lookups and the owners' and members' bindings (the project's too, its namespace being known).",
 			observed:  "rancher/0-deployed,rancher/1-cluster",

@@ -157,6 +157,17 @@ func rancherLayer(t *tenant, observed observedState) rancherOutput {
 		out.status.URL = t.rancherURL() + "/dashboard/c/" + f.clusterID + "/explorer"
 	}
 	out.condition = t.rancherCondition(f, job)
+	if !out.condition.status {
+		// The Objects of the pending step, and those that step waits on.
+		names := map[string][]resource.Name{
+			reasonClusterPending:     {resourceRancherCluster},
+			reasonTokenPending:       {resourceRancherToken, resourceRancherCluster},
+			reasonAgentPending:       {resourceAgentNamespace, resourceAgentImport, resourceAgentAccount, resourceAgentBinding, resourceAgentCA, resourceAgentInstall, resourceRancherMgmt},
+			reasonAgentInstallFailed: {resourceAgentInstall},
+			reasonDisconnected:       {resourceRancherMgmt},
+		}[out.condition.reason]
+		out.condition.message += syncProblem(observed, names...)
+	}
 	return out
 }
 
