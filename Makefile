@@ -69,10 +69,10 @@ render: ## Render CLAIM (default: every claim in examples/claims) with optional 
 validate: ## Validate the examples and everything they render against the XRDs and the upstream CRDs in ../shared, offline.
 	@$(MAKE) --no-print-directory render RENDER_FLAGS="-include-full-xr -include-embedded" \
 		CLAIM=examples/claims,examples/xr.yaml,examples/v2/tenantcluster.yaml > $(BIN)/rendered.yaml
-	@# The whole Rancher registration, legacy claim and namespaced XR, with both token shapes.
-	@for claim in examples/claims/full.yaml examples/v2/tenantcluster.yaml; do for token in 2-token 2-token-secret; do \
+	@# The whole Rancher registration, legacy claim and namespaced XR: registering, then connected.
+	@for claim in examples/claims/full.yaml examples/v2/tenantcluster.yaml; do for last in 2-registering 3-connected; do \
 		$(MAKE) --no-print-directory render RENDER_FLAGS="-include-full-xr -include-embedded" CLAIM=$$claim \
-			OBSERVED=$(RANCHER_STEPS)/0-deployed,$(RANCHER_STEPS)/1-cluster,$(RANCHER_STEPS)/$$token,$(RANCHER_STEPS)/3-connected \
+			OBSERVED=$(RANCHER_STEPS)/0-deployed,$(RANCHER_STEPS)/1-cluster,$(RANCHER_STEPS)/2-registering$$( [ $$last = 3-connected ] && echo ,$(RANCHER_STEPS)/3-connected) \
 			>> $(BIN)/rendered.yaml || exit 1; \
 	done; done
 	hack/validate.sh "$(CROSSPLANE)" "$(SHARED)" "$(BIN)/rendered.yaml"

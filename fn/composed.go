@@ -57,6 +57,11 @@ func (t *tenant) object(suffix, providerConfig string, manifest map[string]any, 
 	return t.objectVia(suffix, t.scope.providerConfigRef(providerConfig), manifest, readiness)
 }
 
+// crossplaneObject wraps a manifest in an Object that applies it on the Crossplane cluster itself.
+func (t *tenant) crossplaneObject(suffix string, manifest map[string]any) map[string]any {
+	return t.object(suffix, t.input.Targets.Crossplane.KubernetesProviderConfig, manifest, nil)
+}
+
 // tenantObject wraps a manifest in an Object that applies it inside the virtual cluster,
 // through the tenant target.
 func (t *tenant) tenantObject(suffix string, manifest map[string]any, readiness map[string]any) map[string]any {

@@ -139,7 +139,7 @@ func TestCatalogueNamesTheReasons(t *testing.T) {
 	}
 	want := []string{
 		reasonReleasePending, reasonKubeconfigPending, reasonReleaseFailed,
-		reasonClusterPending, reasonTokenPending, reasonAgentPending, reasonAgentInstallFailed, reasonDisconnected,
+		reasonClusterPending, reasonAgentPending, reasonAgentInstallFailed, reasonDisconnected,
 	}
 	sort.Strings(got)
 	sort.Strings(want)

@@ -87,7 +87,7 @@ func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) 
 		return rsp, nil
 	}
 	target := tenantTargetLayer(t, vc.kubeconfigExported)
-	rancher := rancherLayer(t, observed)
+	rancher := rancherLayer(t, observed, vc.kubeconfigExported || (t.observedStatus.TenantTarget != nil && t.observedStatus.TenantTarget.Ready))
 	usages, err := usagesLayer(t, dependencies(ns, vc, target, rancher), observed)
 	if err != nil {
 		response.Fatal(rsp, err)
@@ -127,8 +127,8 @@ func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) 
 
 // dependencies are the deletion orders between the layers' resources: whatever runs inside the
 // virtual cluster, and the tenant target it runs through, go before the Release; the Release
-// before its Namespace; Rancher deregisters the cluster before its agent goes (and, through the
-// tenant target, before the Release); a project created for the tenant outlives its namespace,
+// before its Namespace; Rancher deregisters the cluster before the virtual cluster (and the
+// agent in it) goes; a project created for the tenant outlives its namespace,
 // because Rancher deletes the namespaces of a deleted project.
 func dependencies(ns desiredResource, vc vclusterOutput, target tenantTargetOutput, rancher rancherOutput) []dependency {
 	deps := []dependency{
@@ -136,8 +136,10 @@ func dependencies(ns desiredResource, vc vclusterOutput, target tenantTargetOutp
 		{by: target.kubernetes, of: vc.release},
 		{by: target.helm, of: vc.release},
 	}
-	if rancher.agentNamespace != nil {
-		deps = append(deps, dependency{by: rancher.cluster, of: *rancher.agentNamespace})
+	if rancher.enabled {
+		// Rancher deregisters through the agent: the virtual cluster outlives the provisioning
+		// Cluster.
+		deps = append(deps, dependency{by: rancher.cluster, of: vc.release})
 	}
 	if rancher.project != nil {
 		deps = append(deps, dependency{by: ns, of: *rancher.project})

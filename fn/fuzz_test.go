@@ -40,7 +40,7 @@ func FuzzRunFunction(f *testing.F) {
 			req.Observed.Resources[string(resourceVCluster)] = &fnv1.Resource{Resource: s}
 		}
 		if s := yamlStruct(rancherYAML); s != nil {
-			for _, n := range []string{string(resourceRancherCluster), string(resourceRancherToken), string(resourceRancherMgmt), string(resourceRancherProject), string(resourceAgentInstall)} {
+			for _, n := range []string{string(resourceRancherCluster), string(resourceRancherMgmt), string(resourceRancherProject), string(resourceRegistrarJob)} {
 				req.Observed.Resources[n] = &fnv1.Resource{Resource: s}
 			}
 		}

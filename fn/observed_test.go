@@ -29,6 +29,17 @@ func readObserved(t *testing.T, dirs string) map[string]*fnv1.Resource {
 	return out
 }
 
+// addObserved layers more observed folders onto a request.
+func addObserved(t *testing.T, req *fnv1.RunFunctionRequest, dirs string) {
+	t.Helper()
+	if req.Observed.Resources == nil {
+		req.Observed.Resources = map[string]*fnv1.Resource{}
+	}
+	for name, r := range readObserved(t, dirs) {
+		req.Observed.Resources[name] = r
+	}
+}
+
 func readObservedDir(t *testing.T, dir string, out map[string]*fnv1.Resource) {
 	t.Helper()
 	files, err := filepath.Glob(filepath.Join(dir, "*.yaml"))

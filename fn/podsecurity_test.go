@@ -62,7 +62,7 @@ func TestRancherAgentFitsPodSecurity(t *testing.T) {
 		t.Fatal("the stock agent passes restricted; the host namespace need not be lowered to baseline any more")
 	}
 	for _, path := range []string{"full.yaml", "minimal.yaml"} {
-		rsp := renderExampleObserved(t, filepath.Join("..", "examples", "claims", path), readObserved(t, "rancher/0-deployed,rancher/1-cluster,rancher/2-token"))
+		rsp := renderExampleObserved(t, filepath.Join("..", "examples", "claims", path), readObserved(t, "rancher/0-deployed,rancher/1-cluster,rancher/2-registering"))
 		res := rsp.GetDesired().GetResources()
 		labels := manifestOf(res[string(resourceNamespace)].GetResource().AsMap())["metadata"].(map[string]any)["labels"].(map[string]any)
 		host, _ := labels[labelPSAEnforce].(string)
@@ -103,12 +103,12 @@ func TestRancherAgentFitsPodSecurity(t *testing.T) {
 		}
 
 		job := &batchv1.Job{}
-		if err := runtime.DefaultUnstructuredConverter.FromUnstructured(manifestOf(res[string(resourceAgentInstall)].GetResource().AsMap()), job); err != nil {
+		if err := runtime.DefaultUnstructuredConverter.FromUnstructured(manifestOf(res[string(resourceRegistrarJob)].GetResource().AsMap()), job); err != nil {
 			t.Fatal(err)
 		}
 		pod := &corev1.Pod{ObjectMeta: job.Spec.Template.ObjectMeta, Spec: job.Spec.Template.Spec}
 		if refused := podSecurity(t, "restricted", pod); len(refused) > 0 {
-			t.Errorf("%s: the installer Job must meet restricted whatever the tenant's level: %s", path, strings.Join(refused, "; "))
+			t.Errorf("%s: the registrar Job must meet restricted: %s", path, strings.Join(refused, "; "))
 		}
 	}
 }

@@ -2,6 +2,7 @@ package fn
 
 import (
 	"context"
+	"fmt"
 	"testing"
 
 	"github.com/crossplane/function-sdk-go/logging"
@@ -10,9 +11,9 @@ import (
 )
 
 // TestRancherObjects compares whole composed resources of the Rancher layer for the claim
-// team-a/dev once Rancher has created its cluster and project and its token is there: what
-// lands on Rancher's cluster, what lands in the virtual cluster, and the Usage that orders
-// deregistration.
+// team-a/dev once Rancher has created its cluster and project and the virtual cluster is
+// deployed: what lands on Rancher's cluster, the registrar on the Crossplane cluster with its
+// rights on both, and the Usage that orders deregistration.
 func TestRancherObjects(t *testing.T) {
 	input := `
 apiVersion: tenantcluster.fn.crossplane.io/v1beta1
@@ -39,7 +40,7 @@ spec: {rancher: {owners: [{group: "keycloakoidc_group://team-a"}], members: [{us
 	req := &fnv1.RunFunctionRequest{
 		Meta:     &fnv1.RequestMeta{Tag: "t"},
 		Input:    st(t, input),
-		Observed: &fnv1.State{Composite: res(t, xr), Resources: readObserved(t, "rancher/1-cluster,rancher/2-token")},
+		Observed: &fnv1.State{Composite: res(t, xr), Resources: readObserved(t, "deployed,rancher/1-cluster")},
 	}
 	rsp, err := NewFunction(logging.NewNopLogger()).RunFunction(context.Background(), req)
 	if err != nil {
@@ -125,32 +126,99 @@ spec:
       userPrincipalName: local://u-b4qkhsnliz
 `,
 		},
-		"agent-ns": {
-			reason: "Rancher's namespace inside the virtual cluster admits the agent (baseline), through the tenant ProviderConfig.",
+		"registrar-sa": {
+			reason: "The registrar's own identity, on the Crossplane cluster beside the tenant's kubeconfig.",
 			want: `
 apiVersion: kubernetes.crossplane.io/v1alpha2
 kind: Object
-metadata: {name: team-a-dev-c553f163-agent-ns, labels: ` + labels + `}
+metadata: {name: team-a-dev-c553f163-registrar-sa, labels: ` + labels + `}
 spec:
-  providerConfigRef: {name: team-a-dev-c553f163-tenant}
+  providerConfigRef: {name: default}
   forProvider:
     manifest:
       apiVersion: v1
-      kind: Namespace
-      metadata:
-        name: cattle-system
-        labels: {app.kubernetes.io/managed-by: function-tenantcluster, pod-security.kubernetes.io/enforce: baseline, pod-security.kubernetes.io/enforce-version: latest}
+      kind: ServiceAccount
+      metadata: {name: team-a-dev-c553f163-rancher-registrar, namespace: crossplane-system, labels: ` + labels + `}
+`,
+		},
+		"registrar-kubeconfig-role": {
+			reason: "On the Crossplane cluster the registrar may read this tenant's kubeconfig Secret and nothing else.",
+			want: `
+apiVersion: kubernetes.crossplane.io/v1alpha2
+kind: Object
+metadata: {name: team-a-dev-c553f163-registrar-kubeconfig-role, labels: ` + labels + `}
+spec:
+  providerConfigRef: {name: default}
+  forProvider:
+    manifest:
+      apiVersion: rbac.authorization.k8s.io/v1
+      kind: Role
+      metadata: {name: team-a-dev-c553f163-rancher-registrar, namespace: crossplane-system, labels: ` + labels + `}
+      rules:
+      - {apiGroups: [""], resources: [secrets], resourceNames: [team-a-dev-c553f163-kubeconfig], verbs: [get]}
+`,
+		},
+		"registrar-kubeconfig-binding": {
+			reason: "That Role is the registrar's.",
+			want: `
+apiVersion: kubernetes.crossplane.io/v1alpha2
+kind: Object
+metadata: {name: team-a-dev-c553f163-registrar-kubeconfig-binding, labels: ` + labels + `}
+spec:
+  providerConfigRef: {name: default}
+  forProvider:
+    manifest:
+      apiVersion: rbac.authorization.k8s.io/v1
+      kind: RoleBinding
+      metadata: {name: team-a-dev-c553f163-rancher-registrar, namespace: crossplane-system, labels: ` + labels + `}
+      roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: team-a-dev-c553f163-rancher-registrar}
+      subjects: [{kind: ServiceAccount, name: team-a-dev-c553f163-rancher-registrar, namespace: crossplane-system}]
+`,
+		},
+		"registrar-token-role": {
+			reason: "On Rancher's cluster, in the cluster's own namespace, the registrar may read the registration token (either shape) and nothing else.",
+			want: `
+apiVersion: kubernetes.crossplane.io/v1alpha2
+kind: Object
+metadata: {name: team-a-dev-c553f163-registrar-token-role, labels: ` + labels + `}
+spec:
+  providerConfigRef: {name: rancher}
+  forProvider:
+    manifest:
+      apiVersion: rbac.authorization.k8s.io/v1
+      kind: Role
+      metadata: {name: tenantcluster-registrar, namespace: c-m-8x2kq7vd, labels: ` + labels + `}
+      rules:
+      - {apiGroups: [management.cattle.io], resources: [clusterregistrationtokens], resourceNames: [default-token], verbs: [get]}
+      - {apiGroups: [""], resources: [secrets], resourceNames: [crt-token-default-token], verbs: [get]}
+`,
+		},
+		"registrar-token-binding": {
+			reason: "With Crossplane on Rancher's cluster, the registrar reads as its own ServiceAccount.",
+			want: `
+apiVersion: kubernetes.crossplane.io/v1alpha2
+kind: Object
+metadata: {name: team-a-dev-c553f163-registrar-token-binding, labels: ` + labels + `}
+spec:
+  providerConfigRef: {name: rancher}
+  forProvider:
+    manifest:
+      apiVersion: rbac.authorization.k8s.io/v1
+      kind: RoleBinding
+      metadata: {name: tenantcluster-registrar, namespace: c-m-8x2kq7vd, labels: ` + labels + `}
+      roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: tenantcluster-registrar}
+      subjects: [{kind: ServiceAccount, name: team-a-dev-c553f163-rancher-registrar, namespace: crossplane-system}]
 `,
 		},
 		"usage-rancher-cluster": {
-			reason: "Rancher deregisters the cluster before its agent's namespace goes.",
+			reason: "Rancher deregisters the cluster, through its agent, before the virtual cluster goes.",
 			want: `
 apiVersion: protection.crossplane.io/v1beta1
 kind: ClusterUsage
 metadata: {name: team-a-dev-c553f163-usage-rancher-cluster, labels: ` + labels + `}
 spec:
   replayDeletion: true
-  of: {apiVersion: kubernetes.crossplane.io/v1alpha2, kind: Object, resourceRef: {name: team-a-dev-c553f163-agent-ns}}
+  of: {apiVersion: helm.crossplane.io/v1beta1, kind: Release, resourceRef: {name: team-a-dev-c553f163-vcluster}}
   by: {apiVersion: kubernetes.crossplane.io/v1alpha2, kind: Object, resourceRef: {name: team-a-dev-c553f163-rancher-cluster}}
 `,
 		},
@@ -198,5 +266,85 @@ status: {rancher: {clusterId: c-m-8x2kq7vd, createdProjectId: "local:p-4435e249"
 		if c.GetType() == "RancherRegistered" {
 			t.Errorf("a platform without registration reports RancherRegistered: %v", c)
 		}
+	}
+}
+
+// TestRegistrarWithPlatformReader: with Crossplane elsewhere than Rancher's cluster, the
+// registrar reads the token as the platform's reader (a kubeconfig Secret in the platform's
+// namespace), which the function binds to this tenant's token only; the whole Job, which holds
+// names and addresses and no credential.
+func TestRegistrarWithPlatformReader(t *testing.T) {
+	input := `
+apiVersion: tenantcluster.fn.crossplane.io/v1beta1
+kind: Input
+targets: {rancher: {kubernetesProviderConfig: rancher}, crossplane: {kubernetesProviderConfig: crossplane}}
+rancher:
+  enabled: true
+  url: https://rancher.example.com
+  agent: {installerImage: "docker.io/alpine/k8s:1.34.2"}
+  registrar:
+    rancherKubeconfigSecret: rancher-registrar
+    rancherSubject: {kind: User, name: u-registrar}
+`
+	req := &fnv1.RunFunctionRequest{
+		Meta:     &fnv1.RequestMeta{Tag: "t"},
+		Input:    st(t, input),
+		Observed: &fnv1.State{Composite: res(t, claimXR("spec: {}")), Resources: readObserved(t, "deployed,rancher/1-cluster")},
+	}
+	rsp, err := NewFunction(logging.NewNopLogger()).RunFunction(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := rsp.GetDesired().GetResources()
+	binding := manifestOf(res[string(resourceRegistrarTokenRB)].GetResource().AsMap())
+	if diff := cmp.Diff(fromYAML(t, `[{kind: User, name: u-registrar, apiGroup: rbac.authorization.k8s.io}]`), binding["subjects"]); diff != "" {
+		t.Errorf("token RoleBinding subjects: -want, +got:\n%s", diff)
+	}
+	job := res[string(resourceRegistrarJob)].GetResource().AsMap()
+	name := manifestOf(job)["metadata"].(map[string]any)["name"].(string)
+	labels := `{app.kubernetes.io/managed-by: function-tenantcluster, tenantcluster.io/claim-namespace: team-a, tenantcluster.io/tenant: team-a-dev-c553f163}`
+	want := `
+apiVersion: kubernetes.crossplane.io/v1alpha2
+kind: Object
+metadata: {name: team-a-dev-c553f163-registrar, labels: ` + labels + `}
+spec:
+  providerConfigRef: {name: crossplane}
+  forProvider:
+    manifest:
+      apiVersion: batch/v1
+      kind: Job
+      metadata: {name: ` + name + `, namespace: crossplane-system, labels: ` + labels + `}
+      spec:
+        backoffLimit: 4
+        ttlSecondsAfterFinished: 3600
+        template:
+          metadata: {labels: ` + labels + `}
+          spec:
+            serviceAccountName: team-a-dev-c553f163-rancher-registrar
+            restartPolicy: Never
+            securityContext: {runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, seccompProfile: {type: RuntimeDefault}}
+            containers:
+            - name: register
+              image: docker.io/alpine/k8s:1.34.2
+              command: [sh, -c, ` + fmt.Sprintf("%q", registrarScript) + `]
+              env:
+              - {name: HOME, value: /tmp}
+              - {name: RANCHER_URL, value: https://rancher.example.com}
+              - {name: CLUSTER_ID, value: c-m-8x2kq7vd}
+              - {name: KUBECONFIG_NAMESPACE, value: crossplane-system}
+              - {name: KUBECONFIG_SECRET, value: team-a-dev-c553f163-kubeconfig}
+              - {name: KUBECONFIG_KEY, value: kubeconfig}
+              - {name: RANCHER_KUBECONFIG, value: /etc/tenantcluster/rancher/kubeconfig}
+              volumeMounts:
+              - {name: tmp, mountPath: /tmp}
+              - {name: rancher, mountPath: /etc/tenantcluster/rancher, readOnly: true}
+              resources: {requests: {cpu: 10m, memory: 64Mi}, limits: {cpu: 500m, memory: 256Mi}}
+              securityContext: {allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: {drop: [ALL]}}
+            volumes:
+            - {name: tmp, emptyDir: {medium: Memory, sizeLimit: 16Mi}}
+            - {name: rancher, secret: {secretName: rancher-registrar, items: [{key: kubeconfig, path: kubeconfig}]}}
+`
+	if diff := cmp.Diff(st(t, want).AsMap(), job); diff != "" {
+		t.Errorf("registrar Job: -want, +got:\n%s", diff)
 	}
 }

@@ -21,7 +21,6 @@ import (
 const (
 	fullID          = "team-payments-payments-9872f00b"
 	fullClusterID   = "c-m-8x2kq7vd"
-	exampleToken    = "examplesecrettoken4qbzv9wlnfk2xj7mdt5r"
 	fullProjectID   = "local:p-4465005f"
 	fullProjectNS   = "local-p-4465005f"
 	fullDashboard   = "https://rancher.example.com/dashboard/c/" + fullClusterID + "/explorer"
@@ -31,10 +30,10 @@ const (
 // Composed resources of full.yaml at each step of its registration.
 var (
 	fullBase = []string{"namespace", "vcluster", "tenant-k8s", "tenant-helm", "usage-vcluster", "usage-tenant-k8s", "usage-tenant-helm",
-		"rancher-cluster", "rancher-project", "usage-namespace"}
-	fullLookups = []string{"rancher-token", "rancher-mgmt",
+		"rancher-cluster", "rancher-project", "usage-namespace", "usage-rancher-cluster"}
+	fullLookups = []string{"rancher-mgmt",
 		"crtb-2671d32f", "crtb-6b6ec437", "crtb-9ac276ea", "prtb-1e7950e2", "prtb-ba74fd02", "prtb-501ffff8"}
-	fullAgent = []string{"agent-ns", "agent-fleet-ns", "agent-import", "agent-sa", "agent-binding", "agent-install", "usage-rancher-cluster"}
+	fullRegistrar = []string{"registrar-sa", "registrar-kubeconfig-role", "registrar-kubeconfig-binding", "registrar-token-role", "registrar-token-binding"}
 )
 
 func sorted(lists ...[]string) []string {
@@ -98,50 +97,48 @@ func TestRancherChain(t *testing.T) {
 			phase:  "Provisioning",
 		},
 		"cluster name observed": {
-			reason:    "Once Rancher names its cluster: the token and cluster lookups and the owners' and members' bindings (the project's too, its namespace being known).",
+			reason:    "Once Rancher names its cluster: the cluster lookup, the owners' and members' bindings (the project's too, its namespace being known), the Usage that keeps the virtual cluster until Rancher deregistered, and the registrar with its Job.",
 			observed:  "rancher/0-deployed,rancher/1-cluster",
-			resources: sorted(fullBase, fullLookups),
-			condition: func(string) *fnv1.Condition {
-				return condition("RancherRegistered", fnv1.Status_STATUS_CONDITION_FALSE, "TokenPending",
-					"Rancher created cluster "+fullClusterID+"; waiting for its registration token "+fullClusterID+"/default-token.")
+			resources: sorted(fullBase, fullLookups, fullRegistrar, []string{"registrar"}),
+			condition: func(job string) *fnv1.Condition {
+				return condition("RancherRegistered", fnv1.Status_STATUS_CONDITION_FALSE, "AgentPending",
+					"Rancher's import manifest is applied in the virtual cluster by Job crossplane-system/"+job+" on the Crossplane cluster; waiting for Rancher's agent to connect cluster "+fullClusterID+".")
 			},
-			status: with(map[string]any{"clusterId": fullClusterID, "url": fullDashboard, "createdProjectNamespace": fullProjectNS}),
+			status: with(map[string]any{"clusterId": fullClusterID, "url": fullDashboard, "createdProjectNamespace": fullProjectNS, "registered": true}),
 			phase:  "Provisioning",
 		},
-		"manifest URL observed": {
-			reason:    "Once the token has its manifest URL: the agent install inside the virtual cluster, and the Usage that deregisters before the agent goes.",
-			observed:  "rancher/0-deployed,rancher/1-cluster,rancher/2-token",
-			resources: sorted(fullBase, fullLookups, fullAgent),
-			condition: func(job string) *fnv1.Condition {
+		"kubeconfig not exported yet": {
+			reason:    "The registrar reads the virtual cluster's kubeconfig: before it is exported, everything but the registrar, and a condition that says what it waits for.",
+			observed:  "rancher/1-cluster",
+			resources: sorted(fullBase, fullLookups),
+			condition: func(string) *fnv1.Condition {
 				return condition("RancherRegistered", fnv1.Status_STATUS_CONDITION_FALSE, "AgentPending",
-					"Rancher's import manifest is applied in the virtual cluster by Job cattle-system/"+job+"; waiting for Rancher's agent to connect cluster "+fullClusterID+".")
+					"Rancher created cluster "+fullClusterID+"; its import manifest is applied once the virtual cluster's kubeconfig is exported.")
 			},
-			status: with(map[string]any{"clusterId": fullClusterID, "url": fullDashboard, "createdProjectNamespace": fullProjectNS,
-				"registered": true, "tokenSource": "ManifestURL"}),
-			phase: "Provisioning",
+			status: with(map[string]any{"clusterId": fullClusterID, "url": fullDashboard, "createdProjectNamespace": fullProjectNS, "registered": true}),
+			phase:  "Provisioning",
 		},
-		"token secret observed": {
-			reason:    "Rancher 2.15 keeps the token in a Secret: the same resources, reading the token from there.",
-			observed:  "rancher/0-deployed,rancher/1-cluster,rancher/2-token-secret",
-			resources: sorted(fullBase, fullLookups, fullAgent),
+		"registering": {
+			reason:    "While Rancher reports the cluster not connected the registrar Job stays.",
+			observed:  "rancher/0-deployed,rancher/1-cluster,rancher/2-registering",
+			resources: sorted(fullBase, fullLookups, fullRegistrar, []string{"registrar"}),
 			condition: func(job string) *fnv1.Condition {
 				return condition("RancherRegistered", fnv1.Status_STATUS_CONDITION_FALSE, "AgentPending",
-					"Rancher's import manifest is applied in the virtual cluster by Job cattle-system/"+job+"; waiting for Rancher's agent to connect cluster "+fullClusterID+".")
+					"Rancher's import manifest is applied in the virtual cluster by Job crossplane-system/"+job+" on the Crossplane cluster; waiting for Rancher's agent to connect cluster "+fullClusterID+".")
 			},
-			status: with(map[string]any{"clusterId": fullClusterID, "url": fullDashboard, "createdProjectNamespace": fullProjectNS,
-				"registered": true, "tokenSource": "Secret", "tokenSecretName": "default-token-qz7fx"}),
-			phase: "Provisioning",
+			status: with(map[string]any{"clusterId": fullClusterID, "url": fullDashboard, "createdProjectNamespace": fullProjectNS, "registered": true}),
+			phase:  "Provisioning",
 		},
 		"connected": {
-			reason:    "Once Rancher reports the cluster Connected, the tenant is registered and, every layer being ready, Ready.",
-			observed:  "rancher/0-deployed,rancher/1-cluster,rancher/2-token,rancher/3-connected",
-			resources: sorted(fullBase, fullLookups, fullAgent),
+			reason:    "Once Rancher reports the cluster Connected, the tenant is registered and, every layer being ready, Ready; the registrar Job goes (Rancher now runs its agent with a token of its own, which re-applying the import manifest would undo).",
+			observed:  "rancher/0-deployed,rancher/1-cluster,rancher/2-registering,rancher/3-connected",
+			resources: sorted(fullBase, fullLookups, fullRegistrar),
 			condition: func(string) *fnv1.Condition {
 				return condition("RancherRegistered", fnv1.Status_STATUS_CONDITION_TRUE, "Registered",
 					"Registered in Rancher as cluster "+fullClusterID+" and connected: "+fullDashboard)
 			},
 			status: with(map[string]any{"clusterId": fullClusterID, "url": fullDashboard, "createdProjectNamespace": fullProjectNS,
-				"registered": true, "connected": true, "tokenSource": "ManifestURL"}),
+				"registered": true, "connected": true}),
 			phase: "Ready",
 		},
 	}
@@ -156,10 +153,10 @@ func TestRancherChain(t *testing.T) {
 				t.Errorf("%s\ncomposed resources: -want, +got:\n%s", tc.reason, diff)
 			}
 			job := ""
-			if r := rsp.GetDesired().GetResources()[string(resourceAgentInstall)]; r != nil {
+			if r := rsp.GetDesired().GetResources()[string(resourceRegistrarJob)]; r != nil {
 				job = manifestOf(r.GetResource().AsMap())["metadata"].(map[string]any)["name"].(string)
-				if !regexp.MustCompile(`^rancher-import-[0-9a-f]{8}$`).MatchString(job) {
-					t.Errorf("installer Job name %q is not rancher-import-<hash>", job)
+				if !regexp.MustCompile(`^` + fullID + `-register-[0-9a-f]{8}$`).MatchString(job) {
+					t.Errorf("registrar Job name %q is not <tenant id>-register-<hash>", job)
 				}
 			}
 			var got *fnv1.Condition
@@ -190,97 +187,6 @@ func manifestOf(obj map[string]any) map[string]any {
 // specOf is a composed resource's spec.
 func specOf(obj map[string]any) map[string]any { return obj["spec"].(map[string]any) }
 
-// TestRegistrationTokenShapes checks how the import address reaches the installer for both
-// shapes of Rancher's registration token: the token Object publishes the manifest URL (or, from
-// Rancher 2.15, the token Secret's token) to a connection Secret on the Crossplane cluster,
-// provider-kubernetes patches it into the installer's Secret inside the virtual cluster, and the
-// Job reads it from there. The function itself never holds it.
-func TestRegistrationTokenShapes(t *testing.T) {
-	claimPath := filepath.Join("..", "examples", "claims", "full.yaml")
-	connSecret := map[string]any{"name": fullID + "-rancher-import", "namespace": "crossplane-system"}
-	cases := map[string]struct {
-		reason     string
-		token      string
-		published  string
-		references string
-		container  string
-	}{
-		"manifest URL": {
-			reason: "Before Rancher 2.15 the token's status.manifestUrl is the import address.",
-			token:  "rancher/2-token",
-			published: `
-- apiVersion: management.cattle.io/v3
-  kind: ClusterRegistrationToken
-  name: default-token
-  namespace: c-m-8x2kq7vd
-  fieldPath: status.manifestUrl
-  toConnectionSecretKey: manifestUrl`,
-			references: `
-- patchesFrom: {apiVersion: v1, kind: Secret, name: team-payments-payments-9872f00b-rancher-import, namespace: crossplane-system, fieldPath: data.manifestUrl}
-  toFieldPath: data.manifestUrl`,
-			container: `
-command: [kubectl]
-args: [apply, -f, $(RANCHER_IMPORT_URL)]
-env:
-- {name: HOME, value: /tmp}
-- name: RANCHER_IMPORT_URL
-  valueFrom: {secretKeyRef: {name: tenantcluster-rancher-import, key: manifestUrl}}`,
-		},
-		"token secret": {
-			reason: "From Rancher 2.15 the token is in the Secret status.tokenSecretName names; the address is made from Rancher's URL, the token and the cluster ID.",
-			token:  "rancher/2-token-secret",
-			published: `
-- apiVersion: v1
-  kind: Secret
-  name: default-token-qz7fx
-  namespace: c-m-8x2kq7vd
-  fieldPath: data.token
-  toConnectionSecretKey: token`,
-			references: `
-- patchesFrom: {apiVersion: v1, kind: Secret, name: team-payments-payments-9872f00b-rancher-import, namespace: crossplane-system, fieldPath: data.token}
-  toFieldPath: data.token`,
-			container: `
-command: [kubectl]
-args: [apply, -f, $(RANCHER_URL)/v3/import/$(RANCHER_TOKEN)_$(RANCHER_CLUSTER_ID).yaml]
-env:
-- {name: HOME, value: /tmp}
-- {name: RANCHER_URL, value: https://rancher.example.com}
-- {name: RANCHER_CLUSTER_ID, value: c-m-8x2kq7vd}
-- name: RANCHER_TOKEN
-  valueFrom: {secretKeyRef: {name: tenantcluster-rancher-import, key: token}}`,
-		},
-	}
-	for name, tc := range cases {
-		t.Run(name, func(t *testing.T) {
-			rsp := renderExampleObserved(t, claimPath, readObserved(t, "rancher/0-deployed,rancher/1-cluster,"+tc.token))
-			res := rsp.GetDesired().GetResources()
-			token := specOf(res[string(resourceRancherToken)].GetResource().AsMap())
-			if diff := cmp.Diff(fromYAML(t, tc.published), token["connectionDetails"]); diff != "" {
-				t.Errorf("%s\ntoken connectionDetails: -want, +got:\n%s", tc.reason, diff)
-			}
-			if diff := cmp.Diff(connSecret, token["writeConnectionSecretToRef"]); diff != "" {
-				t.Errorf("%s\ntoken writeConnectionSecretToRef: -want, +got:\n%s", tc.reason, diff)
-			}
-			if diff := cmp.Diff([]any{"Observe"}, token["managementPolicies"]); diff != "" {
-				t.Errorf("%s\ntoken managementPolicies: -want, +got:\n%s", tc.reason, diff)
-			}
-			secret := res[string(resourceAgentImport)].GetResource().AsMap()
-			if diff := cmp.Diff(fromYAML(t, tc.references), specOf(secret)["references"]); diff != "" {
-				t.Errorf("%s\nimport Secret references: -want, +got:\n%s", tc.reason, diff)
-			}
-			if _, ok := manifestOf(secret)["data"]; ok {
-				t.Errorf("%s\nthe import Secret's manifest carries data; only provider-kubernetes may patch it in", tc.reason)
-			}
-			job := manifestOf(res[string(resourceAgentInstall)].GetResource().AsMap())
-			c := job["spec"].(map[string]any)["template"].(map[string]any)["spec"].(map[string]any)["containers"].([]any)[0].(map[string]any)
-			got := map[string]any{"command": c["command"], "args": c["args"], "env": c["env"]}
-			if diff := cmp.Diff(fromYAML(t, tc.container), got); diff != "" {
-				t.Errorf("%s\ninstaller container: -want, +got:\n%s", tc.reason, diff)
-			}
-		})
-	}
-}
-
 func fromYAML(t *testing.T, s string) any {
 	t.Helper()
 	var out any
@@ -291,11 +197,11 @@ func fromYAML(t *testing.T, s string) any {
 }
 
 // TestRancherTroubleStates covers what the tenant reads when the agent does not come up: a
-// failed installer Job (with its message and how to retry), and an agent that was connected and
-// no longer is (with Rancher's message).
+// failed registrar Job (with its message and how to retry), and an agent that was connected and
+// no longer is (with Rancher's message; the registrar is composed again).
 func TestRancherTroubleStates(t *testing.T) {
 	claimPath := filepath.Join("..", "examples", "claims", "full.yaml")
-	steps := "rancher/0-deployed,rancher/1-cluster,rancher/2-token"
+	steps := "rancher/0-deployed,rancher/1-cluster,rancher/2-registering"
 	cases := map[string]struct {
 		reason  string
 		status  map[string]any
@@ -303,33 +209,21 @@ func TestRancherTroubleStates(t *testing.T) {
 		want    func(job string) *fnv1.Condition
 	}{
 		"installer failed": {
-			reason: "A Job that failed shows Kubernetes' message, when it runs again and how to retry at once.",
-			observe: func(t *testing.T, req *fnv1.RunFunctionRequest) {
-				req.Observed.Resources[string(resourceAgentInstall)] = res(t, `
-apiVersion: kubernetes.crossplane.io/v1alpha2
-kind: Object
-metadata: {name: x, annotations: {crossplane.io/composition-resource-name: agent-install}}
-status:
-  atProvider:
-    manifest:
-      apiVersion: batch/v1
-      kind: Job
-      status: {conditions: [{type: Failed, status: "True", reason: BackoffLimitExceeded, message: Job has reached the specified backoff limit}]}
-`)
-			},
+			reason:  "A Job that failed shows Kubernetes' message, when it runs again and how to retry at once.",
+			observe: func(t *testing.T, req *fnv1.RunFunctionRequest) { addObserved(t, req, "rancher/install-failed") },
 			want: func(job string) *fnv1.Condition {
 				return condition("RancherRegistered", fnv1.Status_STATUS_CONDITION_FALSE, "AgentInstallFailed",
 					"The Job that applies Rancher's import manifest in the virtual cluster failed: Job has reached the specified backoff limit. "+
-						"It runs again within an hour; to retry now, delete Job cattle-system/"+job+" in the virtual cluster.")
+						"It runs again within an hour; to retry now, delete Job crossplane-system/"+job+" on the Crossplane cluster (its log says why it failed).")
 			},
 		},
 		"disconnected": {
 			reason:  "A cluster that was connected and no longer is says so, with Rancher's message, rather than waiting for a first connection.",
 			status:  map[string]any{"rancher": map[string]any{"clusterId": fullClusterID, "connected": true}},
 			observe: func(*testing.T, *fnv1.RunFunctionRequest) {},
-			want: func(string) *fnv1.Condition {
+			want: func(job string) *fnv1.Condition {
 				return condition("RancherRegistered", fnv1.Status_STATUS_CONDITION_FALSE, "Disconnected",
-					"Rancher reports cluster "+fullClusterID+" disconnected: cluster agent is not connected; Rancher's agent runs in the virtual cluster's namespace cattle-system.")
+					"Rancher reports cluster "+fullClusterID+" disconnected: cluster agent is not connected; Rancher's agent runs in the virtual cluster's namespace cattle-system, and Job crossplane-system/"+job+" on the Crossplane cluster registers it again.")
 			},
 		},
 	}
@@ -341,7 +235,7 @@ status:
 			if err != nil {
 				t.Fatal(err)
 			}
-			job := manifestOf(rsp.GetDesired().GetResources()[string(resourceAgentInstall)].GetResource().AsMap())["metadata"].(map[string]any)["name"].(string)
+			job := manifestOf(rsp.GetDesired().GetResources()[string(resourceRegistrarJob)].GetResource().AsMap())["metadata"].(map[string]any)["name"].(string)
 			var got *fnv1.Condition
 			for _, c := range rsp.GetConditions() {
 				if c.GetType() == "RancherRegistered" {

@@ -14,7 +14,6 @@ import (
 // Pipeline names of the registration chain on Rancher's cluster.
 const (
 	resourceRancherCluster resource.Name = "rancher-cluster"
-	resourceRancherToken   resource.Name = "rancher-token"
 	resourceRancherMgmt    resource.Name = "rancher-mgmt"
 )
 
@@ -23,21 +22,11 @@ const (
 	conditionRancherRegistered = "RancherRegistered"
 
 	reasonClusterPending     = "ClusterPending"
-	reasonTokenPending       = "TokenPending"
 	reasonAgentPending       = "AgentPending"
 	reasonAgentInstallFailed = "AgentInstallFailed"
 	reasonDisconnected       = "Disconnected"
 	reasonRegistered         = "Registered"
 )
-
-// Where the import manifest's address comes from (status.rancher.tokenSource).
-const (
-	tokenSourceManifestURL = "ManifestURL"
-	tokenSourceSecret      = "Secret"
-)
-
-// Rancher's registration token: every imported cluster gets one of this name in its namespace.
-const registrationTokenName = "default-token"
 
 // labelTenantUID carries the XR's UID on the provisioning Cluster.
 const labelTenantUID = "tenantcluster.io/tenant-uid"
@@ -49,8 +38,6 @@ type rancherOutput struct {
 	resources []desiredResource
 	// cluster is the provisioning Cluster: deleting it deregisters the virtual cluster.
 	cluster desiredResource
-	// agentNamespace is where Rancher's agent runs in the virtual cluster, once installed.
-	agentNamespace *desiredResource
 	// project is the project created for the tenant, if any.
 	project   *desiredResource
 	condition layerCondition
@@ -61,12 +48,13 @@ type rancherOutput struct {
 // in the XR status, so that a resource missing from one request never undoes a step.
 type rancherFacts struct {
 	clusterID        string
-	tokenSource      string
-	tokenSecretName  string
 	connected        bool
 	connectedMessage string
-	projectNamespace string
-	// installFailed is the agent installer Job's failure message, if it failed.
+	// connectionObserved: the management cluster was observed in this request;
+	// connectedKept: the XR status says it was connected when last seen.
+	connectionObserved, connectedKept bool
+	projectNamespace                  string
+	// installFailed is the registrar Job's failure message, if it failed.
 	installFailed string
 }
 
@@ -75,30 +63,23 @@ func readRancherFacts(t *tenant, observed observedState) rancherFacts {
 	var f rancherFacts
 	if kept := t.observedStatus.Rancher; kept != nil {
 		f.clusterID = kept.ClusterID
-		f.tokenSource, f.tokenSecretName = kept.TokenSource, kept.TokenSecretName
+		f.connectedKept = kept.Connected
 		f.projectNamespace = kept.CreatedProjectNamespace
 	}
 	if id := manifestString(observedManifest(observed.get(resourceRancherCluster)), "status", "clusterName"); isDNSLabel(id) {
 		f.clusterID = id
 	}
-	// The token and the management cluster tell something only if they are the cluster's.
-	if tok := observedManifest(observed.get(resourceRancherToken)); f.clusterID != "" && manifestString(tok, "metadata", "namespace") == f.clusterID {
-		if name := manifestString(tok, "status", "tokenSecretName"); len(validation.IsDNS1123Subdomain(name)) == 0 {
-			f.tokenSource, f.tokenSecretName = tokenSourceSecret, name
-		} else if manifestString(tok, "status", "manifestUrl") != "" {
-			f.tokenSource, f.tokenSecretName = tokenSourceManifestURL, ""
-		}
-	}
+	// The management cluster tells something only if it is the cluster's.
 	if mgmt := observedManifest(observed.get(resourceRancherMgmt)); f.clusterID != "" && manifestString(mgmt, "metadata", "name") == f.clusterID {
 		status, message, _ := manifestCondition(mgmt, "Connected")
-		f.connected, f.connectedMessage = status == "True", message
+		f.connected, f.connectedMessage, f.connectionObserved = status == "True", message, true
 	}
 	if p := observedManifest(observed.get(resourceRancherProject)); p != nil {
 		if ns := manifestString(p, "status", "backingNamespace"); isDNSLabel(ns) {
 			f.projectNamespace = ns
 		}
 	}
-	if job := observedManifest(observed.get(resourceAgentInstall)); job != nil {
+	if job := observedManifest(observed.get(resourceRegistrarJob)); job != nil {
 		if status, message, _ := manifestCondition(job, "Failed"); status == "True" {
 			f.installFailed = message
 		}
@@ -110,11 +91,15 @@ func readRancherFacts(t *tenant, observed observedState) rancherFacts {
 // Rancher answers:
 //
 //  1. a provisioning Cluster (empty spec: imported) in the fleet workspace;
-//  2. once Rancher names its management cluster (status.clusterName): Observe-only lookups of
-//     that cluster and its registration token, and the owners' and members' role bindings;
-//  3. once the token is there: the agent installer inside the virtual cluster (rancheragent.go);
-//  4. registered once Rancher reports the management cluster Connected.
-func rancherLayer(t *tenant, observed observedState) rancherOutput {
+//  2. once Rancher names its management cluster (status.clusterName): an Observe-only lookup of
+//     that cluster, the owners' and members' role bindings, and, once the virtual cluster's
+//     kubeconfig is there, the registrar that applies Rancher's import manifest inside it
+//     (rancherregistrar.go);
+//  3. registered once Rancher reports the management cluster Connected.
+//
+// kubeconfigReady says the virtual cluster's kubeconfig has been exported (now, or as kept in
+// the XR status): the registrar reads it.
+func rancherLayer(t *tenant, observed observedState, kubeconfigReady bool) rancherOutput {
 	f := readRancherFacts(t, observed)
 	if !t.rancher.enabled {
 		return keptProject(t, f, observed)
@@ -123,19 +108,17 @@ func rancherLayer(t *tenant, observed observedState) rancherOutput {
 
 	out.cluster = desiredResource{name: resourceRancherCluster, object: t.provisioningCluster(), ready: f.clusterID != ""}
 	out.resources = append(out.resources, out.cluster)
+	job := ""
 	if f.clusterID != "" {
 		out.resources = append(out.resources,
-			desiredResource{name: resourceRancherToken, object: t.registrationTokenLookup(f), ready: f.tokenSource != ""},
 			desiredResource{name: resourceRancherMgmt, object: t.managementClusterLookup(f.clusterID), ready: f.connected},
 		)
 		out.resources = append(out.resources, t.clusterRoleBindings(f.clusterID, observed)...)
-	}
-	job := ""
-	if f.clusterID != "" && f.tokenSource != "" {
-		agent, ns, name := t.agentInstall(f, observed)
-		job = name
-		out.resources = append(out.resources, agent...)
-		out.agentNamespace = &ns
+		if kubeconfigReady {
+			var registrar []desiredResource
+			registrar, job = t.registrar(f, observed)
+			out.resources = append(out.resources, registrar...)
+		}
 	}
 	if project := t.projectResources(f, observed); len(project) > 0 {
 		out.project = &project[0]
@@ -145,25 +128,23 @@ func rancherLayer(t *tenant, observed observedState) rancherOutput {
 	out.status = v1alpha1.RancherStatus{
 		ClusterName:             t.id,
 		ClusterID:               f.clusterID,
-		Registered:              f.clusterID != "" && f.tokenSource != "",
-		Connected:               f.connected,
+		Registered:              f.clusterID != "",
+		Connected:               f.connected || (f.connectedKept && !f.connectionObserved),
 		ProjectID:               t.rancher.projectID,
 		CreatedProjectID:        t.rancher.createdProjectID,
 		CreatedProjectNamespace: f.projectNamespace,
-		TokenSource:             f.tokenSource,
-		TokenSecretName:         f.tokenSecretName,
 	}
 	if f.clusterID != "" {
 		out.status.URL = t.rancherURL() + "/dashboard/c/" + f.clusterID + "/explorer"
 	}
-	out.condition = t.rancherCondition(f, job)
+	out.condition = t.rancherCondition(f, job, kubeconfigReady)
 	if !out.condition.status {
 		// The Objects of the pending step, and those that step waits on.
 		names := map[string][]resource.Name{
-			reasonClusterPending:     {resourceRancherCluster},
-			reasonTokenPending:       {resourceRancherToken, resourceRancherCluster},
-			reasonAgentPending:       {resourceAgentNamespace, resourceAgentImport, resourceAgentAccount, resourceAgentBinding, resourceAgentCA, resourceAgentInstall, resourceRancherMgmt},
-			reasonAgentInstallFailed: {resourceAgentInstall},
+			reasonClusterPending: {resourceRancherCluster},
+			reasonAgentPending: {resourceRegistrarAccount, resourceRegistrarKubeconfig, resourceRegistrarKubeconfigRB, resourceRegistrarToken,
+				resourceRegistrarTokenRB, resourceRegistrarCA, resourceRegistrarJob, resourceRancherMgmt},
+			reasonAgentInstallFailed: {resourceRegistrarJob},
 			reasonDisconnected:       {resourceRancherMgmt},
 		}[out.condition.reason]
 		out.condition.message += syncProblem(observed, names...)
@@ -187,37 +168,38 @@ func keptProject(t *tenant, f rancherFacts, observed observedState) rancherOutpu
 	}
 }
 
-// rancherCondition says which step of the registration is pending; job is the installer Job's
+// rancherCondition says which step of the registration is pending; job is the registrar Job's
 // name, once it is composed.
-func (t *tenant) rancherCondition(f rancherFacts, job string) layerCondition {
+func (t *tenant) rancherCondition(f rancherFacts, job string, kubeconfigReady bool) layerCondition {
 	c := layerCondition{typ: conditionRancherRegistered}
 	in := t.input
+	jobRef := in.Kubeconfig.SecretNamespace + "/" + job
 	switch {
 	case f.clusterID == "":
 		c.reason = reasonClusterPending
 		c.message = fmt.Sprintf("Waiting for Rancher to create the cluster for provisioning Cluster %s/%s (through ProviderConfig %q).",
 			in.Rancher.FleetWorkspace, t.id, in.Targets.Rancher.KubernetesProviderConfig)
-	case f.tokenSource == "":
-		c.reason = reasonTokenPending
-		c.message = fmt.Sprintf("Rancher created cluster %s; waiting for its registration token %s/%s.", f.clusterID, f.clusterID, registrationTokenName)
-	case f.connected:
+	case f.connected || (f.connectedKept && !f.connectionObserved):
 		c.status, c.reason = true, reasonRegistered
 		c.message = fmt.Sprintf("Registered in Rancher as cluster %s and connected: %s/dashboard/c/%s/explorer", f.clusterID, t.rancherURL(), f.clusterID)
+	case !kubeconfigReady:
+		c.reason = reasonAgentPending
+		c.message = fmt.Sprintf("Rancher created cluster %s; its import manifest is applied once the virtual cluster's kubeconfig is exported.", f.clusterID)
 	case f.installFailed != "":
 		c.reason = reasonAgentInstallFailed
 		c.message = fmt.Sprintf("The Job that applies Rancher's import manifest in the virtual cluster failed: %s. It runs again within %s; to retry now, "+
-			"delete Job %s/%s in the virtual cluster.", f.installFailed, installerRetryText, agentNamespace, job)
-	case t.observedStatus.Rancher != nil && t.observedStatus.Rancher.Connected:
+			"delete Job %s on the Crossplane cluster (its log says why it failed).", f.installFailed, installerRetryText, jobRef)
+	case f.connectedKept:
 		c.reason = reasonDisconnected
 		c.message = fmt.Sprintf("Rancher reports cluster %s disconnected", f.clusterID)
 		if f.connectedMessage != "" {
 			c.message += ": " + f.connectedMessage
 		}
-		c.message += "; Rancher's agent runs in the virtual cluster's namespace " + agentNamespace + "."
+		c.message += fmt.Sprintf("; Rancher's agent runs in the virtual cluster's namespace %s, and Job %s on the Crossplane cluster registers it again.", agentNamespace, jobRef)
 	default:
 		c.reason = reasonAgentPending
-		c.message = fmt.Sprintf("Rancher's import manifest is applied in the virtual cluster by Job %s/%s; waiting for Rancher's agent to connect cluster %s.",
-			agentNamespace, job, f.clusterID)
+		c.message = fmt.Sprintf("Rancher's import manifest is applied in the virtual cluster by Job %s on the Crossplane cluster; waiting for Rancher's agent to connect cluster %s.",
+			jobRef, f.clusterID)
 	}
 	return c
 }
@@ -266,40 +248,6 @@ func agentCustomization(c *inputv1beta1.AgentDeploymentCustomization) map[string
 		return nil
 	}
 	return m
-}
-
-// registrationTokenLookup observes the cluster's registration token. Once the token is there,
-// it also copies the import address (or, from Rancher 2.15, the token) into a connection
-// Secret on the Crossplane cluster, from where the agent installer's Secret is patched: the
-// token never passes through this function or any composed resource's spec.
-func (t *tenant) registrationTokenLookup(f rancherFacts) map[string]any {
-	manifest := map[string]any{
-		"apiVersion": "management.cattle.io/v3",
-		"kind":       "ClusterRegistrationToken",
-		"metadata":   map[string]any{"name": registrationTokenName, "namespace": f.clusterID},
-	}
-	obj := t.object("rancher-token", t.rancherProviderConfig(), manifest, celReadiness(
-		"has(object.status) && ((has(object.status.manifestUrl) && object.status.manifestUrl != '') || "+
-			"(has(object.status.tokenSecretName) && object.status.tokenSecretName != ''))"))
-	setSpec(obj, "managementPolicies", []any{"Observe"})
-	switch f.tokenSource {
-	case tokenSourceManifestURL:
-		setSpec(obj, "connectionDetails", []any{map[string]any{
-			"apiVersion": "management.cattle.io/v3", "kind": "ClusterRegistrationToken",
-			"name": registrationTokenName, "namespace": f.clusterID,
-			"fieldPath": "status.manifestUrl", "toConnectionSecretKey": importKeyManifestURL,
-		}})
-	case tokenSourceSecret:
-		setSpec(obj, "connectionDetails", []any{map[string]any{
-			"apiVersion": "v1", "kind": "Secret",
-			"name": f.tokenSecretName, "namespace": f.clusterID,
-			"fieldPath": "data.token", "toConnectionSecretKey": importKeyToken,
-		}})
-	}
-	if f.tokenSource != "" {
-		setSpec(obj, "writeConnectionSecretToRef", t.importSecretRef())
-	}
-	return obj
 }
 
 // managementClusterLookup observes Rancher's management cluster, for its Connected condition.

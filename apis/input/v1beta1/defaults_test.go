@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	rbacv1 "k8s.io/api/rbac/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 )
 
@@ -174,7 +175,24 @@ func TestValidate(t *testing.T) {
 				in.Rancher = RancherSettings{Enabled: true, URL: "https://rancher.example.com", Agent: RancherAgent{InstallerImage: "registry.k8s.io/kubectl:latest"}}
 				in.Default()
 			},
-			want: `input rancher.agent.installerImage "registry.k8s.io/kubectl:latest" must be pinned to an exact tag or digest, e.g. registry.k8s.io/kubectl:v1.36.3`,
+			want: `input rancher.agent.installerImage "registry.k8s.io/kubectl:latest" must be pinned to an exact tag or digest, e.g. docker.io/alpine/k8s:1.34.2`,
+		},
+		"RegistrarHalfConfigured": {
+			reason: "The platform's reader needs both its kubeconfig and its identity on Rancher's cluster.",
+			modify: func(in *Input) {
+				in.Rancher = RancherSettings{Enabled: true, URL: "https://rancher.example.com", Registrar: RancherRegistrar{RancherKubeconfigSecret: "reader"}}
+				in.Default()
+			},
+			want: `input rancher.registrar.rancherKubeconfigSecret and rancherSubject go together: set both when Crossplane does not run on Rancher's cluster, neither when it does`,
+		},
+		"RegistrarSubjectKind": {
+			reason: "The reader's identity is a User, Group or ServiceAccount.",
+			modify: func(in *Input) {
+				in.Rancher = RancherSettings{Enabled: true, URL: "https://rancher.example.com", Registrar: RancherRegistrar{
+					RancherKubeconfigSecret: "reader", RancherSubject: &rbacv1.Subject{Kind: "Robot", Name: "r"}}}
+				in.Default()
+			},
+			want: `input rancher.registrar.rancherSubject.kind "Robot" must be User, Group or ServiceAccount`,
 		},
 		"RancherUnderRestrictedFloor": {
 			reason: "Rancher's agent runs in the host namespace and does not meet restricted: a restricted floor and registration cannot go together.",

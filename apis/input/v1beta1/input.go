@@ -74,6 +74,12 @@ type Targets struct {
 	// be the host cluster or Crossplane's own.
 	// +optional
 	Rancher RancherTarget `json:"rancher,omitempty"`
+
+	// Crossplane is the cluster Crossplane itself runs on, where the Job that registers each
+	// virtual cluster in Rancher runs (in kubeconfig.secretNamespace, beside the virtual
+	// clusters' kubeconfigs).
+	// +optional
+	Crossplane RancherTarget `json:"crossplane,omitempty"`
 }
 
 // RancherTarget names the ProviderConfig of Rancher's management cluster.

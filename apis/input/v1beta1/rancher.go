@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
 	"k8s.io/apimachinery/pkg/util/validation"
 )
 
@@ -60,13 +61,39 @@ type RancherSettings struct {
 	// Projects places each tenant's host namespace in a Rancher project of the host cluster.
 	// +optional
 	Projects RancherProjects `json:"projects,omitempty"`
+
+	// Registrar is how the Job that registers each virtual cluster reads its registration
+	// token on Rancher's cluster.
+	// +optional
+	Registrar RancherRegistrar `json:"registrar,omitempty"`
+}
+
+// RancherRegistrar is the identity with which each tenant's registrar Job reads that tenant's
+// registration token on Rancher's cluster. The function grants it exactly that: get on the
+// cluster's ClusterRegistrationToken default-token and its token Secret, in the cluster's
+// namespace. With neither field set, Crossplane runs on Rancher's cluster and the Job reads
+// with its own ServiceAccount.
+type RancherRegistrar struct {
+	// RancherKubeconfigSecret is a Secret in kubeconfig.secretNamespace on the Crossplane
+	// cluster, key "kubeconfig", that reaches Rancher's cluster as RancherSubject. Needed when
+	// Crossplane does not run on Rancher's cluster. Keep it in the platform's namespace: it
+	// can read every registered tenant's token.
+	// +optional
+	// +kubebuilder:validation:MaxLength=253
+	RancherKubeconfigSecret string `json:"rancherKubeconfigSecret,omitempty"`
+
+	// RancherSubject is the identity of that kubeconfig on Rancher's cluster (a User, Group or
+	// ServiceAccount), bound per tenant to read that tenant's token only.
+	// +optional
+	RancherSubject *rbacv1.Subject `json:"rancherSubject,omitempty"`
 }
 
 // RancherAgent configures Rancher's cluster agent and its installer.
 type RancherAgent struct {
-	// InstallerImage is the kubectl image of the Job that applies Rancher's import manifest
-	// inside the virtual cluster. Pin it exactly (tag or digest). Default:
-	// registry.k8s.io/kubectl:v1.36.3.
+	// InstallerImage is the image of the registrar Job, which reads the tenant's registration
+	// token on Rancher's cluster, fetches Rancher's import manifest and applies it inside the
+	// virtual cluster: it needs sh, kubectl, curl and base64. Pin it exactly (tag or digest).
+	// Default: docker.io/alpine/k8s:1.34.2.
 	// +optional
 	InstallerImage string `json:"installerImage,omitempty"`
 
@@ -147,7 +174,7 @@ const (
 	DefaultFleetWorkspace = "fleet-default"
 	// DefaultInstallerImage is kubectl of the Kubernetes release the project is built and tested
 	// against; kubectl applies the import manifest of any supported Rancher.
-	DefaultInstallerImage = "registry.k8s.io/kubectl:v1.36.3"
+	DefaultInstallerImage = "docker.io/alpine/k8s:1.34.2"
 	DefaultClusterOwner   = "cluster-owner"
 	DefaultClusterMember  = "cluster-member"
 	DefaultProjectOwner   = "project-owner"
@@ -158,6 +185,9 @@ const (
 func (in *Input) defaultRancher() {
 	if in.Targets.Rancher.KubernetesProviderConfig == "" {
 		in.Targets.Rancher.KubernetesProviderConfig = DefaultProviderConfig
+	}
+	if in.Targets.Crossplane.KubernetesProviderConfig == "" {
+		in.Targets.Crossplane.KubernetesProviderConfig = DefaultProviderConfig
 	}
 	r := &in.Rancher
 	if r.FleetWorkspace == "" {
@@ -210,6 +240,21 @@ func (in *Input) validateRancher() error {
 	for i, e := range r.Agent.EnvVars {
 		if errs := validation.IsEnvVarName(e.Name); len(errs) > 0 {
 			return fmt.Errorf("input rancher.agent.envVars[%d].name %q: %s", i, e.Name, strings.Join(errs, "; "))
+		}
+	}
+	if reg := r.Registrar; (reg.RancherKubeconfigSecret == "") != (reg.RancherSubject == nil) {
+		return errors.New("input rancher.registrar.rancherKubeconfigSecret and rancherSubject go together: set both when Crossplane does not run on Rancher's cluster, neither when it does")
+	} else if reg.RancherSubject != nil {
+		if errs := validation.IsDNS1123Subdomain(reg.RancherKubeconfigSecret); len(errs) > 0 {
+			return fmt.Errorf("input rancher.registrar.rancherKubeconfigSecret %q is not a Secret name: %s", reg.RancherKubeconfigSecret, strings.Join(errs, "; "))
+		}
+		switch s := reg.RancherSubject; {
+		case s.Name == "":
+			return errors.New("input rancher.registrar.rancherSubject.name is required")
+		case s.Kind == rbacv1.ServiceAccountKind && s.Namespace == "":
+			return errors.New("input rancher.registrar.rancherSubject: a ServiceAccount needs its namespace")
+		case s.Kind != rbacv1.ServiceAccountKind && s.Kind != rbacv1.UserKind && s.Kind != rbacv1.GroupKind:
+			return fmt.Errorf("input rancher.registrar.rancherSubject.kind %q must be User, Group or ServiceAccount", s.Kind)
 		}
 	}
 	if PodSecurityRank(in.Policy.PodSecurityFloor) > PodSecurityRank("baseline") {

@@ -53,7 +53,7 @@ type RancherStatus struct {
 	ClusterName string `json:"clusterName,omitempty"`
 	// ClusterID is Rancher's ID of the cluster (c-m-...), once Rancher has created it.
 	ClusterID string `json:"clusterId,omitempty"`
-	// Registered is true once Rancher has created the cluster and its registration token.
+	// Registered is true once Rancher has created the cluster, so that it can be registered.
 	Registered bool `json:"registered,omitempty"`
 	// Connected is true while Rancher's agent in the virtual cluster is connected to Rancher.
 	Connected bool `json:"connected,omitempty"`
@@ -68,11 +68,4 @@ type RancherStatus struct {
 	// CreatedProjectNamespace is that project's backing namespace on Rancher's cluster, where
 	// its role bindings live, once Rancher has reported it.
 	CreatedProjectNamespace string `json:"createdProjectNamespace,omitempty"`
-	// TokenSource is where the import manifest's address comes from, once the registration
-	// token has been seen: ManifestURL (the token's status.manifestUrl) or Secret (Rancher
-	// 2.15 and later keep the token in a Secret).
-	// +kubebuilder:validation:Enum=ManifestURL;Secret
-	TokenSource string `json:"tokenSource,omitempty"`
-	// TokenSecretName is that Secret, in the cluster's namespace on Rancher's cluster.
-	TokenSecretName string `json:"tokenSecretName,omitempty"`
 }

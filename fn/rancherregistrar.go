@@ -1,0 +1,230 @@
+package fn
+
+import (
+	"encoding/json"
+
+	"github.com/crossplane/function-sdk-go/resource"
+	rbacv1 "k8s.io/api/rbac/v1"
+)
+
+// The registrar: how Rancher's import manifest gets into the virtual cluster.
+//
+// The manifest (Rancher's /v3/import/<token>_<cluster id>.yaml) and the registration token in
+// its address are credentials, so no composed resource may hold them: provider-kubernetes keeps
+// the whole observed object in an Object's status (a ClusterRegistrationToken's status holds
+// the token on Rancher before 2.13.8), references[].patchesFrom writes what it copies back into
+// the Object's spec (crossplane-contrib/provider-kubernetes#223), and Crossplane sends every
+// composed resource's connection secret to the function. So the token is read at run time by a
+// Job on the Crossplane cluster, which holds the two credentials it needs and nothing more:
+//
+//   - on Rancher's cluster, the right to get exactly this cluster's ClusterRegistrationToken
+//     default-token and its token Secret (a Role and RoleBinding the function composes there),
+//     as its own ServiceAccount when Crossplane runs on Rancher's cluster, else as the platform's
+//     reader (rancher.registrar);
+//   - on the Crossplane cluster, the right to get exactly this tenant's kubeconfig Secret.
+//
+// It fetches the manifest from Rancher and applies it inside the virtual cluster. The token then
+// exists on Rancher's cluster, in the Job's memory and inside the virtual cluster (where the
+// agent keeps it), never in a spec, a status, a connection secret or a request to this function.
+// The Job runs only while the cluster is not connected: once connected, Rancher redeploys its
+// agent with a token of its own, which re-applying the import manifest would undo.
+
+// Pipeline names of the registrar.
+const (
+	resourceRegistrarAccount       resource.Name = "registrar-sa"
+	resourceRegistrarKubeconfig    resource.Name = "registrar-kubeconfig-role"
+	resourceRegistrarKubeconfigRB  resource.Name = "registrar-kubeconfig-binding"
+	resourceRegistrarToken         resource.Name = "registrar-token-role"
+	resourceRegistrarTokenRB       resource.Name = "registrar-token-binding"
+	resourceRegistrarCA            resource.Name = "registrar-ca"
+	resourceRegistrarJob           resource.Name = "registrar"
+	registrarTokenRoleName                       = "tenantcluster-registrar"
+	registrarRancherKubeconfigPath               = "/etc/tenantcluster/rancher/kubeconfig"
+	registrarCAPath                              = "/etc/tenantcluster/rancher-ca/ca.crt"
+)
+
+// Rancher's names inside the virtual cluster (its import manifest creates them) and of the
+// registration token on Rancher's cluster.
+const (
+	agentNamespace          = "cattle-system"
+	agentFleetNamespace     = "cattle-fleet-system"
+	registrationTokenName   = "default-token"
+	registrationTokenSecret = "crt-token-" + registrationTokenName
+)
+
+// installerTTLSeconds removes a finished registrar Job after an hour; provider-kubernetes then
+// creates it again while the cluster is still not connected, so a failed registration (say,
+// before Rancher made the token) is retried without anyone acting, with a fresh token.
+const (
+	installerTTLSeconds int64 = 3600
+	installerRetryText        = "an hour"
+	installerUID        int64 = 65532
+)
+
+// registrarScript reads the token, fetches the import manifest and applies it. The token and
+// the manifest stay in shell variables and a memory-backed file; nothing prints them (kubectl
+// apply -f <URL> would print the address, token included, on error; curl -S does not).
+const registrarScript = `set -eu
+umask 077
+kubectl -n "$KUBECONFIG_NAMESPACE" get secret "$KUBECONFIG_SECRET" -o "go-template={{index .data \"$KUBECONFIG_KEY\"}}" | base64 -d > /tmp/vcluster.kubeconfig
+rancher() { if [ -n "${RANCHER_KUBECONFIG:-}" ]; then kubectl --kubeconfig "$RANCHER_KUBECONFIG" "$@"; else kubectl "$@"; fi; }
+token=$(rancher -n "$CLUSTER_ID" get secret crt-token-default-token -o "go-template={{index .data \"token\"}}" 2>/dev/null | base64 -d) || token=""
+if [ -z "$token" ]; then
+  token=$(rancher -n "$CLUSTER_ID" get clusterregistrationtokens.management.cattle.io default-token -o "go-template={{with .status}}{{.token}}{{end}}")
+fi
+if [ -z "$token" ]; then echo "Rancher has no registration token for cluster $CLUSTER_ID yet" >&2; exit 1; fi
+curl -fsS ${RANCHER_CA:+--cacert "$RANCHER_CA"} -o /tmp/import.yaml "$RANCHER_URL/v3/import/${token}_${CLUSTER_ID}.yaml"
+kubectl --kubeconfig /tmp/vcluster.kubeconfig apply -f /tmp/import.yaml
+`
+
+// registrar composes the registrar for a cluster Rancher has created: its identity and rights on
+// both clusters, and, while the cluster is not connected, the Job. job is the Job's name
+// ("" when it is not composed).
+func (t *tenant) registrar(f rancherFacts, observed observedState) (resources []desiredResource, job string) {
+	ready := func(name resource.Name) bool { return isReady(observed.get(name)) }
+	ns := t.input.Kubeconfig.SecretNamespace
+	account := t.composedName("rancher-registrar")
+	kubeconfig := t.connectionSecretRef()
+	subject := map[string]any{"kind": rbacv1.ServiceAccountKind, "name": account, "namespace": ns}
+	if s := t.input.Rancher.Registrar.RancherSubject; s != nil {
+		subject = map[string]any{"kind": s.Kind, "name": s.Name}
+		if s.Kind == rbacv1.ServiceAccountKind {
+			subject["namespace"] = s.Namespace
+		} else {
+			subject["apiGroup"] = rbacv1.GroupName
+		}
+	}
+	out := []desiredResource{
+		{name: resourceRegistrarAccount, object: t.crossplaneObject("registrar-sa", map[string]any{
+			"apiVersion": "v1", "kind": "ServiceAccount",
+			"metadata": map[string]any{"name": account, "namespace": ns, "labels": t.labels()},
+		}), ready: ready(resourceRegistrarAccount)},
+		{name: resourceRegistrarKubeconfig, object: t.crossplaneObject("registrar-kubeconfig-role", getOnly(account, kubeconfig.Namespace, t.labels(), "", "secrets", kubeconfig.Name)), ready: ready(resourceRegistrarKubeconfig)},
+		{name: resourceRegistrarKubeconfigRB, object: t.crossplaneObject("registrar-kubeconfig-binding", bindRole(account, kubeconfig.Namespace, t.labels(), account,
+			map[string]any{"kind": rbacv1.ServiceAccountKind, "name": account, "namespace": ns})), ready: ready(resourceRegistrarKubeconfigRB)},
+		// On Rancher's cluster, in the cluster's own namespace: the token and nothing else.
+		{name: resourceRegistrarToken, object: t.object("registrar-token-role", t.rancherProviderConfig(),
+			getOnly(registrarTokenRoleName, f.clusterID, t.labels(), "management.cattle.io", "clusterregistrationtokens", registrationTokenName,
+				"", "secrets", registrationTokenSecret), nil), ready: ready(resourceRegistrarToken)},
+		{name: resourceRegistrarTokenRB, object: t.object("registrar-token-binding", t.rancherProviderConfig(),
+			bindRole(registrarTokenRoleName, f.clusterID, t.labels(), registrarTokenRoleName, subject), nil), ready: ready(resourceRegistrarTokenRB)},
+	}
+	if ca := t.input.Rancher.CABundle; ca != "" {
+		out = append(out, desiredResource{name: resourceRegistrarCA, object: t.crossplaneObject("registrar-ca", map[string]any{
+			"apiVersion": "v1", "kind": "ConfigMap",
+			"metadata": map[string]any{"name": t.composedName("rancher-ca"), "namespace": ns, "labels": t.labels()},
+			"data":     map[string]any{"ca.crt": ca},
+		}), ready: ready(resourceRegistrarCA)})
+	}
+	if f.connected || (f.connectedKept && !f.connectionObserved) {
+		return out, ""
+	}
+	manifest := t.registrarJob(f, account, kubeconfig.Namespace, kubeconfig.Name)
+	// The Job counts as ready: it is the means, the cluster's Connected condition the end.
+	out = append(out, desiredResource{name: resourceRegistrarJob, object: t.crossplaneObject("registrar", manifest), ready: true})
+	name, _ := manifest["metadata"].(map[string]any)["name"].(string)
+	return out, name
+}
+
+// registrarJob is the Job. Its name carries a hash of its spec: a Job's template cannot change,
+// so a changed registrar is a new Job.
+func (t *tenant) registrarJob(f rancherFacts, account, kubeconfigNamespace, kubeconfigSecret string) map[string]any {
+	env := []any{
+		map[string]any{"name": "HOME", "value": "/tmp"},
+		map[string]any{"name": "RANCHER_URL", "value": t.rancherURL()},
+		map[string]any{"name": "CLUSTER_ID", "value": f.clusterID},
+		map[string]any{"name": "KUBECONFIG_NAMESPACE", "value": kubeconfigNamespace},
+		map[string]any{"name": "KUBECONFIG_SECRET", "value": kubeconfigSecret},
+		map[string]any{"name": "KUBECONFIG_KEY", "value": t.providerConfigKey()},
+	}
+	mounts := []any{map[string]any{"name": "tmp", "mountPath": "/tmp"}}
+	// Memory-backed: the token and the manifest never reach the node's disk.
+	volumes := []any{map[string]any{"name": "tmp", "emptyDir": map[string]any{"medium": "Memory", "sizeLimit": "16Mi"}}}
+	if secret := t.input.Rancher.Registrar.RancherKubeconfigSecret; secret != "" {
+		env = append(env, map[string]any{"name": "RANCHER_KUBECONFIG", "value": registrarRancherKubeconfigPath})
+		mounts = append(mounts, map[string]any{"name": "rancher", "mountPath": "/etc/tenantcluster/rancher", "readOnly": true})
+		volumes = append(volumes, map[string]any{"name": "rancher", "secret": map[string]any{"secretName": secret, "items": []any{map[string]any{"key": "kubeconfig", "path": "kubeconfig"}}}})
+	}
+	if t.input.Rancher.CABundle != "" {
+		env = append(env, map[string]any{"name": "RANCHER_CA", "value": registrarCAPath})
+		mounts = append(mounts, map[string]any{"name": "rancher-ca", "mountPath": "/etc/tenantcluster/rancher-ca", "readOnly": true})
+		volumes = append(volumes, map[string]any{"name": "rancher-ca", "configMap": map[string]any{"name": t.composedName("rancher-ca")}})
+	}
+	container := map[string]any{
+		"name":         "register",
+		"image":        t.input.Rancher.Agent.InstallerImage,
+		"command":      []any{"sh", "-c", registrarScript},
+		"env":          env,
+		"volumeMounts": mounts,
+		"resources": map[string]any{
+			"requests": map[string]any{"cpu": "10m", "memory": "64Mi"},
+			"limits":   map[string]any{"cpu": "500m", "memory": "256Mi"},
+		},
+		// The Pod Security Standard "restricted".
+		"securityContext": map[string]any{
+			"allowPrivilegeEscalation": false,
+			"readOnlyRootFilesystem":   true,
+			"capabilities":             map[string]any{"drop": []any{"ALL"}},
+		},
+	}
+	spec := map[string]any{
+		"backoffLimit":            int64(4),
+		"ttlSecondsAfterFinished": installerTTLSeconds,
+		"template": map[string]any{
+			"metadata": map[string]any{"labels": t.labels()},
+			"spec": map[string]any{
+				"serviceAccountName": account,
+				"restartPolicy":      "Never",
+				"securityContext": map[string]any{
+					"runAsNonRoot":   true,
+					"runAsUser":      installerUID,
+					"runAsGroup":     installerUID,
+					"seccompProfile": map[string]any{"type": "RuntimeDefault"},
+				},
+				"containers": []any{container},
+				"volumes":    volumes,
+			},
+		},
+	}
+	return map[string]any{
+		"apiVersion": "batch/v1",
+		"kind":       "Job",
+		"metadata":   map[string]any{"name": jobName(t.id, spec), "namespace": t.input.Kubeconfig.SecretNamespace, "labels": t.labels()},
+		"spec":       spec,
+	}
+}
+
+// getOnly is a Role granting get on the named objects only: (apiGroup, resource, name) triples.
+func getOnly(name, namespace string, labels map[string]any, rules ...string) map[string]any {
+	var rs []any
+	for i := 0; i+2 < len(rules); i += 3 {
+		rs = append(rs, map[string]any{
+			"apiGroups": []any{rules[i]}, "resources": []any{rules[i+1]}, "resourceNames": []any{rules[i+2]}, "verbs": []any{"get"},
+		})
+	}
+	return map[string]any{
+		"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role",
+		"metadata": map[string]any{"name": name, "namespace": namespace, "labels": labels},
+		"rules":    rs,
+	}
+}
+
+// bindRole binds a Role to one subject.
+func bindRole(name, namespace string, labels map[string]any, role string, subject map[string]any) map[string]any {
+	return map[string]any{
+		"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding",
+		"metadata": map[string]any{"name": name, "namespace": namespace, "labels": labels},
+		"roleRef":  map[string]any{"apiGroup": rbacv1.GroupName, "kind": "Role", "name": role},
+		"subjects": []any{subject},
+	}
+}
+
+// jobName names the registrar Job after the tenant and a hash of its spec. encoding/json sorts
+// map keys, so the same spec always gives the same name.
+func jobName(id string, spec map[string]any) string {
+	b, err := json.Marshal(spec)
+	if err != nil {
+		return id + "-register"
+	}
+	return id + "-register-" + shortHash(string(b))
+}
