@@ -62,19 +62,21 @@ const (
 )
 
 // registrarScript reads the token, fetches the import manifest and applies it. The token and
-// the manifest stay in shell variables and a memory-backed file; nothing prints them (kubectl
-// apply -f <URL> would print the address, token included, on error; curl -S does not).
+// the manifest stay in shell variables and files in $HOME, a memory-backed volume; nothing
+// prints them (kubectl apply -f <URL> would print the address, token included, on error; curl -S
+// does not).
 const registrarScript = `set -eu
 umask 077
-kubectl -n "$KUBECONFIG_NAMESPACE" get secret "$KUBECONFIG_SECRET" -o "go-template={{index .data \"$KUBECONFIG_KEY\"}}" | base64 -d > /tmp/vcluster.kubeconfig
+kubectl -n "$KUBECONFIG_NAMESPACE" get secret "$KUBECONFIG_SECRET" -o "go-template={{index .data \"$KUBECONFIG_KEY\"}}" | base64 -d > "$HOME/vcluster.kubeconfig"
+if [ ! -s "$HOME/vcluster.kubeconfig" ]; then echo "cannot read the virtual cluster's kubeconfig from Secret $KUBECONFIG_NAMESPACE/$KUBECONFIG_SECRET" >&2; exit 1; fi
 rancher() { if [ -n "${RANCHER_KUBECONFIG:-}" ]; then kubectl --kubeconfig "$RANCHER_KUBECONFIG" "$@"; else kubectl "$@"; fi; }
 token=$(rancher -n "$CLUSTER_ID" get secret crt-token-default-token -o "go-template={{index .data \"token\"}}" 2>/dev/null | base64 -d) || token=""
 if [ -z "$token" ]; then
   token=$(rancher -n "$CLUSTER_ID" get clusterregistrationtokens.management.cattle.io default-token -o "go-template={{with .status}}{{.token}}{{end}}")
 fi
 if [ -z "$token" ]; then echo "Rancher has no registration token for cluster $CLUSTER_ID yet" >&2; exit 1; fi
-curl -fsS ${RANCHER_CA:+--cacert "$RANCHER_CA"} -o /tmp/import.yaml "$RANCHER_URL/v3/import/${token}_${CLUSTER_ID}.yaml"
-kubectl --kubeconfig /tmp/vcluster.kubeconfig apply -f /tmp/import.yaml
+curl -fsS ${RANCHER_CA:+--cacert "$RANCHER_CA"} -o "$HOME/import.yaml" "$RANCHER_URL/v3/import/${token}_${CLUSTER_ID}.yaml"
+kubectl --kubeconfig "$HOME/vcluster.kubeconfig" apply -f "$HOME/import.yaml"
 `
 
 // registrar composes the registrar for a cluster Rancher has created: its identity and rights on
