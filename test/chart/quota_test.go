@@ -221,3 +221,23 @@ func TestPlatformWorkloadsFitQuota(t *testing.T) {
 		})
 	}
 }
+
+// TestRetentionPolicyReachesTheStatefulSet: the profile's retentionPolicy must become the
+// control plane StatefulSet's volume claim retention (the chart renders it only for a
+// StatefulSet; a highly available control plane keeps its data in etcd's).
+func TestRetentionPolicyReachesTheStatefulSet(t *testing.T) {
+	for _, policy := range []string{"Retain", "Delete"} {
+		t.Run(policy, func(t *testing.T) {
+			r := compose(t, tenant{name: policy, claim: "minimal.yaml", input: func(in map[string]any) {
+				small := in["sizes"].(map[string]any)["small"].(map[string]any)
+				small["persistence"].(map[string]any)["retentionPolicy"] = policy
+			}})
+			var s appsv1.StatefulSet
+			into(t, render(t, r).one(t, "StatefulSet", r.name), &s)
+			got := s.Spec.PersistentVolumeClaimRetentionPolicy
+			if got == nil || string(got.WhenDeleted) != policy {
+				t.Errorf("the StatefulSet's persistentVolumeClaimRetentionPolicy is %+v, want whenDeleted %s", got, policy)
+			}
+		})
+	}
+}

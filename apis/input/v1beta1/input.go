@@ -234,9 +234,12 @@ type Persistence struct {
 	// StorageClass of the volume. Default: the host cluster's default class.
 	// +optional
 	StorageClass string `json:"storageClass,omitempty"`
-	// RetentionPolicy is whether the volume is kept (Retain) or deleted (Delete) with the
-	// virtual cluster. Default: Retain, so that deleting a tenant never deletes its data by
-	// surprise.
+	// RetentionPolicy is whether the data volume claims are kept (Retain) or deleted (Delete)
+	// when the control plane's StatefulSet is deleted, e.g. when the vcluster release is
+	// uninstalled or a chart upgrade replaces it; a new StatefulSet of the same virtual cluster
+	// finds them again. It does not keep data beyond the tenant: deleting the tenant deletes its
+	// host namespace, and the claims in it (docs/operating.md, "Data and deletion"). Default:
+	// Retain.
 	// +optional
 	// +kubebuilder:validation:Enum=Retain;Delete
 	RetentionPolicy string `json:"retentionPolicy,omitempty"`
