@@ -81,11 +81,21 @@ func (t *tenant) exposureValues(cp *controlPlaneValues) {
 		platform := maps.Clone(ing.Annotations)
 		maps.DeleteFunc(platform, func(k, _ string) bool { _, ours := annotations[k]; return ours })
 		maps.Copy(annotations, platform)
+		// Helm merges these over the chart's default annotations, ingress-nginx's: for any other
+		// controller those are removed (a null value deletes a key of the chart's defaults),
+		// unless the platform sets them itself.
+		values := map[string]*string{}
+		for k := range passthroughAnnotations(inputv1beta1.IngressNginx) {
+			values[k] = nil
+		}
+		for k, v := range annotations {
+			values[k] = &v
+		}
 		cp.Ingress = &ingressValues{
 			Enabled:     true,
 			Host:        t.exposure.host,
 			PathType:    "ImplementationSpecific",
-			Annotations: annotations,
+			Annotations: values,
 		}
 		if ing.ClassName != "" {
 			cp.Ingress.Spec = &ingressSpecValues{IngressClassName: ing.ClassName}

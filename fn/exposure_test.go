@@ -41,11 +41,11 @@ func TestExposure(t *testing.T) {
 			input:  "{exposure: {ingress: {domain: t.example.com, className: nginx}}}", spec: "{exposure: {type: Ingress}}",
 			want: want{
 				ingress: &ingressValues{Enabled: true, Host: host, PathType: "ImplementationSpecific", Spec: &ingressSpecValues{IngressClassName: "nginx"},
-					Annotations: map[string]string{
+					Annotations: annotations(map[string]string{
 						"nginx.ingress.kubernetes.io/backend-protocol": "HTTPS",
 						"nginx.ingress.kubernetes.io/ssl-passthrough":  "true",
 						"nginx.ingress.kubernetes.io/ssl-redirect":     "true",
-					}},
+					})},
 				sans:     []string{"dev." + ns + ".svc", host},
 				secrets:  []kubeconfigSecretValues{externalSecret, internalSecret},
 				endpoint: "https://" + host + ":443",
@@ -53,12 +53,12 @@ func TestExposure(t *testing.T) {
 			},
 		},
 		"IngressHAProxyWithPlatformAnnotations": {
-			reason: "haproxytech's passthrough annotation is set and a platform annotation cannot switch it off; other platform annotations are added.",
+			reason: "haproxytech's passthrough annotation is set and a platform annotation cannot switch it off; other platform annotations are added; the chart's default ingress-nginx annotations are removed (null).",
 			input:  "{exposure: {ingress: {domain: t.example.com, controller: haproxy, annotations: {haproxy.org/ssl-passthrough: 'false', haproxy.org/timeout-tunnel: 1h}}}}",
 			spec:   "{exposure: {type: Ingress}}",
 			want: want{
 				ingress: &ingressValues{Enabled: true, Host: host, PathType: "ImplementationSpecific",
-					Annotations: map[string]string{"haproxy.org/ssl-passthrough": "true", "haproxy.org/timeout-tunnel": "1h"}},
+					Annotations: annotations(map[string]string{"haproxy.org/ssl-passthrough": "true", "haproxy.org/timeout-tunnel": "1h"})},
 				sans:     []string{"dev." + ns + ".svc", host},
 				secrets:  []kubeconfigSecretValues{externalSecret, internalSecret},
 				endpoint: "https://" + host + ":443",
@@ -70,7 +70,7 @@ func TestExposure(t *testing.T) {
 			input:  "{exposure: {ingress: {domain: t.example.com, controller: haproxy-ingress}}}", spec: "{exposure: {type: Ingress}}",
 			want: want{
 				ingress: &ingressValues{Enabled: true, Host: host, PathType: "ImplementationSpecific",
-					Annotations: map[string]string{"haproxy-ingress.github.io/ssl-passthrough": "true"}},
+					Annotations: annotations(map[string]string{"haproxy-ingress.github.io/ssl-passthrough": "true"})},
 				sans:     []string{"dev." + ns + ".svc", host},
 				secrets:  []kubeconfigSecretValues{externalSecret, internalSecret},
 				endpoint: "https://" + host + ":443",
@@ -151,4 +151,18 @@ func TestExposureServiceInQuota(t *testing.T) {
 			}
 		})
 	}
+}
+
+// annotations are the ingress annotation values for the chart: these set, the chart's default
+// ingress-nginx annotations removed (nil) unless set.
+func annotations(set map[string]string) map[string]*string {
+	out := map[string]*string{
+		"nginx.ingress.kubernetes.io/backend-protocol": nil,
+		"nginx.ingress.kubernetes.io/ssl-passthrough":  nil,
+		"nginx.ingress.kubernetes.io/ssl-redirect":     nil,
+	}
+	for k, v := range set {
+		out[k] = &v
+	}
+	return out
 }

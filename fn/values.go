@@ -136,11 +136,13 @@ type proxyValues struct {
 }
 
 type ingressValues struct {
-	Enabled     bool               `json:"enabled"`
-	Host        string             `json:"host"`
-	PathType    string             `json:"pathType"`
-	Spec        *ingressSpecValues `json:"spec,omitempty"`
-	Annotations map[string]string  `json:"annotations,omitempty"`
+	Enabled  bool               `json:"enabled"`
+	Host     string             `json:"host"`
+	PathType string             `json:"pathType"`
+	Spec     *ingressSpecValues `json:"spec,omitempty"`
+	// Annotations are merged by Helm over the chart's default (ingress-nginx's passthrough
+	// annotations); a nil value removes a default key.
+	Annotations map[string]*string `json:"annotations,omitempty"`
 }
 
 type ingressSpecValues struct {

@@ -14,6 +14,13 @@ func withLoadBalancer(in map[string]any) {
 	exp["loadBalancer"] = map[string]any{"domain": "lb.tenants.example.com"}
 }
 
+// withIngressController names the platform's ingress controller.
+func withIngressController(controller string) func(map[string]any) {
+	return func(in map[string]any) {
+		in["exposure"].(map[string]any)["ingress"].(map[string]any)["controller"] = controller
+	}
+}
+
 // withoutRancher turns registration off.
 func withoutRancher(in map[string]any) {
 	r, _ := in["rancher"].(map[string]any)
@@ -54,6 +61,9 @@ func tenants() []tenant {
 				"isolation": map[string]any{"network": map[string]any{"publicEgress": false, "egressCIDRs": []any{"10.20.30.0/24", "10.20.40.7/32"}}},
 			},
 		},
+		tenant{name: "full.yaml/haproxy", claim: "full.yaml", input: withIngressController("haproxy")},
+		tenant{name: "full.yaml/haproxy-ingress", claim: "full.yaml", input: withIngressController("haproxy-ingress")},
+		tenant{name: "full.yaml/other", claim: "full.yaml", input: withIngressController("other")},
 		tenant{
 			name:  "full.yaml/LoadBalancer",
 			claim: "full.yaml",
