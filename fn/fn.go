@@ -96,6 +96,7 @@ func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) 
 
 	desired := append([]desiredResource{ns, vc.release, target.kubernetes, target.helm}, rancher.resources...)
 	desired = append(desired, usages...)
+	desired = append(desired, t.releaseLegacyAgentNamespaces(observed)...)
 	conditions := []layerCondition{vc.condition}
 	status := v1alpha1.TenantClusterStatus{
 		VCluster:     &vc.status,

@@ -348,3 +348,64 @@ spec:
 		t.Errorf("registrar Job: -want, +got:\n%s", diff)
 	}
 }
+
+// TestUpgradeLetsGoOfRancherNamespaces: a tenant registered by an earlier version has Objects of
+// Rancher's namespaces inside its virtual cluster. Dropping them would delete the namespaces,
+// and the running agent with them; instead the first run makes them Observe-only and the next,
+// seeing that applied, drops them, so that their deletion leaves the namespaces.
+func TestUpgradeLetsGoOfRancherNamespaces(t *testing.T) {
+	oldObject := func(name, ns, policies string) *fnv1.Resource {
+		return res(t, `
+apiVersion: kubernetes.crossplane.io/v1alpha2
+kind: Object
+metadata: {name: team-a-dev-c553f163-`+name+`, annotations: {crossplane.io/composition-resource-name: `+name+`}}
+spec:`+policies+`
+  providerConfigRef: {name: team-a-dev-c553f163-tenant}
+  forProvider: {manifest: {apiVersion: v1, kind: Namespace, metadata: {name: `+ns+`, labels: {pod-security.kubernetes.io/enforce: baseline}}}}
+status:
+  atProvider: {manifest: {apiVersion: v1, kind: Namespace, metadata: {name: `+ns+`}}}
+`)
+	}
+	request := func(policies string) *fnv1.RunFunctionRequest {
+		observed := readObserved(t, "deployed,rancher/1-cluster")
+		observed["agent-ns"] = oldObject("agent-ns", "cattle-system", policies)
+		observed["agent-fleet-ns"] = oldObject("agent-fleet-ns", "cattle-fleet-system", policies)
+		return &fnv1.RunFunctionRequest{
+			Meta:     &fnv1.RequestMeta{Tag: "t"},
+			Input:    st(t, "{apiVersion: tenantcluster.fn.crossplane.io/v1beta1, kind: Input, rancher: {enabled: true, url: https://rancher.example.com}}"),
+			Observed: &fnv1.State{Composite: res(t, claimXR("spec: {}")), Resources: observed},
+		}
+	}
+	rsp, err := NewFunction(logging.NewNopLogger()).RunFunction(context.Background(), request(""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	labels := `{app.kubernetes.io/managed-by: function-tenantcluster, tenantcluster.io/claim-namespace: team-a, tenantcluster.io/tenant: team-a-dev-c553f163}`
+	for name, ns := range map[string]string{"agent-ns": "cattle-system", "agent-fleet-ns": "cattle-fleet-system"} {
+		want := `
+apiVersion: kubernetes.crossplane.io/v1alpha2
+kind: Object
+metadata: {name: team-a-dev-c553f163-` + name + `, labels: ` + labels + `}
+spec:
+  managementPolicies: [Observe]
+  providerConfigRef: {name: team-a-dev-c553f163-tenant}
+  forProvider: {manifest: {apiVersion: v1, kind: Namespace, metadata: {name: ` + ns + `}}}
+`
+		got := rsp.GetDesired().GetResources()[name]
+		if got == nil {
+			t.Fatalf("the first run after the upgrade dropped %s, which would delete %s and Rancher's agent", name, ns)
+		}
+		if diff := cmp.Diff(st(t, want).AsMap(), got.GetResource().AsMap()); diff != "" {
+			t.Errorf("%s: -want, +got:\n%s", name, diff)
+		}
+	}
+	rsp, err = NewFunction(logging.NewNopLogger()).RunFunction(context.Background(), request("\n  managementPolicies: [Observe]"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"agent-ns", "agent-fleet-ns"} {
+		if rsp.GetDesired().GetResources()[name] != nil {
+			t.Errorf("%s is still composed once it is Observe-only", name)
+		}
+	}
+}
