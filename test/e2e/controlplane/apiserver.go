@@ -59,8 +59,9 @@ type apiServer struct {
 	url string
 }
 
-// startAPIServer runs kube-apiserver on a free loopback port, storing under prefix in etcd.
-func startAPIServer(ctx context.Context, bins Binaries, dir, name, etcd, prefix string, light bool) (*apiServer, error) {
+// startAPIServer runs kube-apiserver on a free loopback port, storing under prefix in etcd, with
+// any extra flags.
+func startAPIServer(ctx context.Context, bins Binaries, dir, name, etcd, prefix string, light bool, extra []string) (*apiServer, error) {
 	port, err := freePort()
 	if err != nil {
 		return nil, err
@@ -96,6 +97,7 @@ func startAPIServer(ctx context.Context, bins Binaries, dir, name, etcd, prefix 
 		// A stand-in serves a handful of objects: no watch cache, no priority and fairness.
 		args = append(args, "--watch-cache=false", "--enable-priority-and-fairness=false")
 	}
+	args = append(args, extra...)
 	p, err := startProcess(filepath.Join(dir, "logs"), name, nil, bins.APIServer, args...)
 	if err != nil {
 		return nil, err

@@ -76,15 +76,22 @@ func (c *Cluster) Kubeconfig() []byte {
 }
 
 func kubeconfig(name, url string, ca []byte) []byte {
+	return kubeconfigFor(name, url, ca, "", map[string]any{"token": adminToken})
+}
+
+// kubeconfigFor is a kubeconfig for one API server, user and (optionally) namespace.
+func kubeconfigFor(name, url string, ca []byte, namespace string, user map[string]any) []byte {
+	context := map[string]any{"cluster": name, "user": "user"}
+	if namespace != "" {
+		context["namespace"] = namespace
+	}
 	cfg := map[string]any{
 		"apiVersion": "v1", "kind": "Config", "current-context": name,
 		"clusters": []any{map[string]any{"name": name, "cluster": map[string]any{
 			"server": url, "certificate-authority-data": ca,
 		}}},
-		"users": []any{map[string]any{"name": "admin", "user": map[string]any{"token": adminToken}}},
-		"contexts": []any{map[string]any{"name": name, "context": map[string]any{
-			"cluster": name, "user": "admin",
-		}}},
+		"users":    []any{map[string]any{"name": "user", "user": user}},
+		"contexts": []any{map[string]any{"name": name, "context": context}},
 	}
 	out, err := yaml.Marshal(cfg)
 	if err != nil {

@@ -16,12 +16,16 @@ import (
 	"strconv"
 	"sync"
 	"time"
+
+	"k8s.io/apimachinery/pkg/types"
 )
 
 // Binaries are the programs the control plane runs, built from exact versions by the Makefile
 // (`make e2e-bins`) into one folder. The function is not among them: it runs from its package.
 type Binaries struct {
 	Etcd, APIServer, ControllerManager, Crossplane, ProviderKubernetes string
+	// Kubectl is on the registrar's PATH when the registrar player runs its script.
+	Kubectl string
 	// Crank is the crossplane CLI, which builds and pushes packages.
 	Crank string
 }
@@ -34,13 +38,14 @@ func BinariesIn(dir string) Binaries {
 		ControllerManager:  filepath.Join(dir, "e2e", "kube-controller-manager"),
 		Crossplane:         filepath.Join(dir, "e2e", "crossplane"),
 		ProviderKubernetes: filepath.Join(dir, "e2e", "provider-kubernetes"),
+		Kubectl:            filepath.Join(dir, "e2e", "kubectl"),
 		Crank:              filepath.Join(dir, "crossplane"),
 	}
 }
 
 func (b Binaries) check() error {
 	var missing []error
-	for _, p := range []string{b.Etcd, b.APIServer, b.ControllerManager, b.Crossplane, b.ProviderKubernetes, b.Crank} {
+	for _, p := range []string{b.Etcd, b.APIServer, b.ControllerManager, b.Crossplane, b.ProviderKubernetes, b.Kubectl, b.Crank} {
 		if _, err := os.Stat(p); err != nil {
 			missing = append(missing, fmt.Errorf("%s is missing: run `make e2e-bins`", p))
 		}
@@ -80,6 +85,10 @@ type ControlPlane struct {
 	procs []*process
 	// standIns are the API servers standing in for each tenant's virtual cluster, by tenant id.
 	standIns map[string]*standIn
+	// rancher is the Rancher stand-in's import endpoint and the tokens the player made;
+	// registrars the registrar player's memory of each Job.
+	rancher    *rancherServer
+	registrars registrarPlayer
 	// crossplaneMetrics is Crossplane's Prometheus endpoint.
 	crossplaneMetrics string
 	// The package runtime's state (runtimeplayer.go): the registry packages come from, each
@@ -115,7 +124,8 @@ func Start(ctx context.Context, o Options) (_ *ControlPlane, err error) {
 	if err := o.Bins.check(); err != nil {
 		return nil, err
 	}
-	cp := &ControlPlane{Dir: o.Dir, opts: o, standIns: map[string]*standIn{}, functions: map[string]*functionRuntime{}}
+	cp := &ControlPlane{Dir: o.Dir, opts: o, standIns: map[string]*standIn{}, functions: map[string]*functionRuntime{},
+		registrars: registrarPlayer{jobs: map[types.UID]*registrarState{}}}
 	cp.playCtx, cp.stopPlay = context.WithCancel(context.Background())
 	defer func() {
 		if err != nil {
@@ -133,7 +143,7 @@ func Start(ctx context.Context, o Options) (_ *ControlPlane, err error) {
 	cp.etcd = etcdURL
 	o.Logf("etcd ready at %s", etcdURL)
 
-	api, err := startAPIServer(ctx, o.Bins, o.Dir, "kube-apiserver", etcdURL, "/host", false)
+	api, err := startAPIServer(ctx, o.Bins, o.Dir, "kube-apiserver", etcdURL, "/host", false, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -148,7 +158,7 @@ func Start(ctx context.Context, o Options) (_ *ControlPlane, err error) {
 	}
 	o.Logf("kube-apiserver ready at %s", api.url)
 
-	kcm, err := startControllerManager(o.Bins, o.Dir, "kube-controller-manager", hostKubeconfig)
+	kcm, err := startControllerManager(o.Bins, o.Dir, "kube-controller-manager", hostKubeconfig, hostControllers)
 	if err != nil {
 		return nil, err
 	}
@@ -170,6 +180,10 @@ func Start(ctx context.Context, o Options) (_ *ControlPlane, err error) {
 		return nil, err
 	}
 	o.Logf("Crossplane ready; package mirror at %s", cp.registry.host)
+	if cp.rancher, err = cp.startRancherServer(); err != nil {
+		return nil, err
+	}
+	o.Logf("Rancher stand-in serving the import endpoint at %s (for %s)", cp.rancher.url, RancherURL)
 	cp.play("runtime player (the External package runtime)", cp.playRuntime)
 	if err := cp.installPlatform(ctx); err != nil {
 		return nil, err
@@ -180,12 +194,22 @@ func Start(ctx context.Context, o Options) (_ *ControlPlane, err error) {
 	return cp, nil
 }
 
-// startControllerManager runs the two controllers without which nothing is ever removed:
-// garbage collection (owner references) and namespace deletion.
-func startControllerManager(bins Binaries, dir, name, kubeconfig string) (*process, error) {
+// hostControllers are the host's controllers: the two without which nothing is ever removed,
+// garbage collection (owner references) and namespace deletion. The Job controller is the
+// registrar player's part (registrarplayer.go).
+const hostControllers = "garbage-collector-controller,namespace-controller"
+
+// virtualControllers are a virtual cluster's: also those that turn a Deployment into Pods
+// (deployment, replicaset) and give every namespace its default ServiceAccount, so Rancher's
+// agent becomes a Pod judged by the virtual API server's admission. No scheduler, no kubelet:
+// the Pod stays Pending.
+const virtualControllers = hostControllers + ",deployment-controller,replicaset-controller,serviceaccount-controller"
+
+// startControllerManager runs kube-controller-manager with the named controllers.
+func startControllerManager(bins Binaries, dir, name, kubeconfig, controllers string) (*process, error) {
 	return startProcess(filepath.Join(dir, "logs"), name, nil, bins.ControllerManager,
 		"--kubeconfig="+kubeconfig,
-		"--controllers=garbagecollector,namespace",
+		"--controllers="+controllers,
 		"--leader-elect=false", "--secure-port=0")
 }
 
@@ -216,6 +240,7 @@ func (cp *ControlPlane) Stop() {
 		procs[i].stop()
 	}
 	cp.registry.stop()
+	cp.rancher.stop()
 }
 
 // Crashed reports a component that exited while the control plane runs.

@@ -76,7 +76,7 @@ func tenantIDOf(rel *unstructured.Unstructured) string {
 // provider-helm's part: finalizer, connection secret, deployed status.
 func (cp *ControlPlane) install(ctx context.Context, rel *unstructured.Unstructured) error {
 	id := tenantIDOf(rel)
-	s, err := cp.ensureStandIn(ctx, id)
+	s, err := cp.ensureStandIn(ctx, id, rel)
 	if err != nil {
 		return err
 	}
@@ -110,15 +110,20 @@ func (cp *ControlPlane) install(ctx context.Context, rel *unstructured.Unstructu
 }
 
 // ensureStandIn starts the tenant's stand-in API server once. It stores under its own etcd
-// prefix, as a vcluster keeps its own store.
-func (cp *ControlPlane) ensureStandIn(ctx context.Context, id string) (*standIn, error) {
+// prefix, as a vcluster keeps its own store, and reads the admission configuration the
+// Release's values give the virtual API server (admissionArgs).
+func (cp *ControlPlane) ensureStandIn(ctx context.Context, id string, rel *unstructured.Unstructured) (*standIn, error) {
 	cp.mu.Lock()
 	s := cp.standIns[id]
 	cp.mu.Unlock()
 	if s != nil {
 		return s, nil
 	}
-	api, err := startAPIServer(ctx, cp.opts.Bins, cp.Dir, "vcluster-"+id, cp.etcd, "/vcluster/"+id, true)
+	extra, err := admissionArgs(rel, filepath.Join(cp.Dir, "vcluster-"+id))
+	if err != nil {
+		return nil, fmt.Errorf("release %s: %w", rel.GetName(), err)
+	}
+	api, err := startAPIServer(ctx, cp.opts.Bins, cp.Dir, "vcluster-"+id, cp.etcd, "/vcluster/"+id, true, extra)
 	if err != nil {
 		return nil, err
 	}
@@ -132,7 +137,7 @@ func (cp *ControlPlane) ensureStandIn(ctx context.Context, id string) (*standIn,
 		api.stop()
 		return nil, err
 	}
-	controllers, err := startControllerManager(cp.opts.Bins, cp.Dir, "vcluster-"+id+"-controllers", kubeconfigPath)
+	controllers, err := startControllerManager(cp.opts.Bins, cp.Dir, "vcluster-"+id+"-controllers", kubeconfigPath, virtualControllers)
 	if err != nil {
 		api.stop()
 		return nil, err
@@ -141,8 +146,83 @@ func (cp *ControlPlane) ensureStandIn(ctx context.Context, id string) (*standIn,
 	cp.mu.Lock()
 	cp.standIns[id] = s
 	cp.mu.Unlock()
-	cp.opts.Logf("vcluster stand-in for %s ready at %s", id, api.url)
+	cp.opts.Logf("vcluster stand-in for %s ready at %s %v", id, api.url, extra)
 	return s, nil
+}
+
+// admissionArgs are the virtual API server's flags that name files, with the files written under
+// root exactly as the chart mounts them: --admission-control-config-file from
+// controlPlane.distro.k8s.apiServer.extraArgs; the volume mounted at its folder
+// (controlPlane.statefulSet.persistence.addVolumeMounts, addVolumes) is a ConfigMap, which the
+// chart renders from experimental.deploy.host.manifests; the file is that ConfigMap's key of the
+// same name. Any other extra argument is refused: the stand-in would not be the chart's API
+// server any more.
+func admissionArgs(rel *unstructured.Unstructured, root string) ([]string, error) {
+	values, _, _ := unstructured.NestedMap(rel.Object, "spec", "forProvider", "values")
+	args, _, _ := unstructured.NestedStringSlice(values, "controlPlane", "distro", "k8s", "apiServer", "extraArgs")
+	var out []string
+	for _, a := range args {
+		path, ok := strings.CutPrefix(a, "--admission-control-config-file=")
+		if !ok {
+			return nil, fmt.Errorf("apiServer.extraArgs %q: not played", a)
+		}
+		data, err := mountedFile(values, path)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", a, err)
+		}
+		local := filepath.Join(root, filepath.FromSlash(path))
+		if err := os.MkdirAll(filepath.Dir(local), 0o750); err != nil {
+			return nil, err
+		}
+		if err := os.WriteFile(local, []byte(data), 0o600); err != nil {
+			return nil, err
+		}
+		out = append(out, "--admission-control-config-file="+local)
+	}
+	return out, nil
+}
+
+// mountedFile is the content of the file at path in the control plane's container: a key of a
+// ConfigMap volume among the chart's added volumes, the ConfigMap one of the host manifests.
+func mountedFile(values map[string]any, path string) (string, error) {
+	persistence, _, _ := unstructured.NestedMap(values, "controlPlane", "statefulSet", "persistence")
+	mounts, _, _ := unstructured.NestedSlice(persistence, "addVolumeMounts")
+	volumes, _, _ := unstructured.NestedSlice(persistence, "addVolumes")
+	for _, m := range mounts {
+		mount, _ := m.(map[string]any)
+		key, ok := strings.CutPrefix(path, strings.TrimSuffix(str(mount["mountPath"]), "/")+"/")
+		if !ok {
+			continue
+		}
+		for _, v := range volumes {
+			vol, _ := v.(map[string]any)
+			if str(vol["name"]) != str(mount["name"]) {
+				continue
+			}
+			cm, _, _ := unstructured.NestedString(vol, "configMap", "name")
+			if cm == "" {
+				return "", fmt.Errorf("volume %s is not a ConfigMap", vol["name"])
+			}
+			manifests, _, _ := unstructured.NestedString(values, "experimental", "deploy", "host", "manifests")
+			objs, err := decodeAll([]byte(manifests))
+			if err != nil {
+				return "", fmt.Errorf("experimental.deploy.host.manifests: %w", err)
+			}
+			for _, o := range objs {
+				if o.GetKind() != "ConfigMap" || o.GetName() != cm {
+					continue
+				}
+				data, found, _ := unstructured.NestedString(o.Object, "data", key)
+				if !found {
+					return "", fmt.Errorf("ConfigMap %s has no key %s", cm, key)
+				}
+				return data, nil
+			}
+			return "", fmt.Errorf("ConfigMap %s is not among experimental.deploy.host.manifests", cm)
+		}
+		return "", fmt.Errorf("no volume %s among controlPlane.statefulSet.persistence.addVolumes", mount["name"])
+	}
+	return "", fmt.Errorf("no volume mounted at its folder (controlPlane.statefulSet.persistence.addVolumeMounts)")
 }
 
 // writeSyncerSecrets writes what the vcluster syncer writes on the host: one kubeconfig Secret

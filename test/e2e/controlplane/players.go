@@ -30,6 +30,8 @@ var (
 	gvkSecret      = schema.GroupVersionKind{Version: "v1", Kind: "Secret"}
 	gvkNamespace   = schema.GroupVersionKind{Version: "v1", Kind: "Namespace"}
 	gvkJob         = schema.GroupVersionKind{Group: "batch", Version: "v1", Kind: "Job"}
+	gvkReplicaSet  = schema.GroupVersionKind{Group: "apps", Version: "v1", Kind: "ReplicaSet"}
+	gvkPod         = schema.GroupVersionKind{Version: "v1", Kind: "Pod"}
 	gvkProvCluster = schema.GroupVersionKind{Group: "provisioning.cattle.io", Version: "v1", Kind: "Cluster"}
 	gvkMgmtCluster = schema.GroupVersionKind{Group: "management.cattle.io", Version: "v3", Kind: "Cluster"}
 	gvkToken       = schema.GroupVersionKind{Group: "management.cattle.io", Version: "v3", Kind: "ClusterRegistrationToken"}
@@ -40,6 +42,7 @@ var (
 func (cp *ControlPlane) startPlayers() {
 	cp.play("helm player (provider-helm and the vcluster)", cp.playHelm)
 	cp.play("rancher player (Rancher's controllers)", cp.playRancher)
+	cp.play("registrar player (the registrar Job's pod, run on this machine)", cp.playRegistrars)
 }
 
 // play runs a player's round every playInterval until Stop. A round's error is logged (once

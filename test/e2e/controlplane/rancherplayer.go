@@ -5,13 +5,15 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"encoding/base64"
 	"strings"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 )
 
-// RancherURL is the server URL the Rancher player answers with; the Composition's input names
-// the same.
+// RancherURL is Rancher's server URL as the Composition's input names it. Nothing resolves it
+// here: the registrar player gives the registrar the Rancher stand-in's loopback URL in its place
+// (playing DNS), and the import manifest names it as Rancher's would.
 const RancherURL = "https://rancher.example.com"
 
 // What the Rancher player created is labelled so, and annotated with what it belongs to, so it
@@ -46,8 +48,9 @@ func rancherClusterID(uid string) string {
 }
 
 // playClusters: for a new imported Cluster, Rancher creates the management Cluster, its
-// namespace and the registration token, then reports the name in status.clusterName. The
-// management Cluster turns Connected once the agent install has reached the virtual cluster.
+// namespace, the registration token and the token's Secret, then reports the name in
+// status.clusterName. The management Cluster turns Connected once Rancher's agent runs in the
+// virtual cluster.
 func (cp *ControlPlane) playClusters(ctx context.Context) error {
 	clusters, err := cp.Host.List(ctx, gvkProvCluster, "")
 	if err != nil {
@@ -69,6 +72,13 @@ func (cp *ControlPlane) playClusters(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
+// tokenSecretName is the Secret Rancher 2.13.8, 2.14.4, 2.15.0 and later keep a
+// ClusterRegistrationToken's token in (status.tokenSecretName), key "token".
+const tokenSecretName = "crt-token-default-token"
+
+// createRancherCluster creates what Rancher does for a new imported cluster. The token is in
+// its Secret only: the ClusterRegistrationToken's status carries the "{token}" placeholder in
+// its manifestUrl and command, as Rancher's does since the token moved out of it.
 func (cp *ControlPlane) createRancherCluster(ctx context.Context, ns, name, id string) error {
 	owner := ns + "." + name
 	played := map[string]any{"labels": map[string]any{labelPlayedBy: "rancher"}, "annotations": map[string]any{annotationOwner: owner}}
@@ -77,9 +87,16 @@ func (cp *ControlPlane) createRancherCluster(ctx context.Context, ns, name, id s
 		"metadata": played,
 		"spec":     map[string]any{"displayName": name, "fleetWorkspaceName": ns, "imported": true},
 	})
-	token := "e2etoken" + rancherClusterID(id + "token")[4:] + rancherClusterID(id + "secret")[4:]
-	manifestURL := RancherURL + "/v3/import/" + token + "_" + id + ".yaml"
+	token, err := cp.rancher.newToken(id)
+	if err != nil {
+		return err
+	}
+	manifestURL := RancherURL + "/v3/import/{token}_" + id + ".yaml"
 	crt := object(gvkToken, id, "default-token", map[string]any{"spec": map[string]any{"clusterName": id}})
+	secret := object(gvkSecret, id, tokenSecretName, map[string]any{
+		"type": "Opaque",
+		"data": map[string]any{"token": base64.StdEncoding.EncodeToString([]byte(token))},
+	})
 	for _, step := range []func() error{
 		func() error { return cp.Host.ApplyObject(ctx, nsObj) },
 		func() error { return cp.Host.ApplyObject(ctx, mgmt) },
@@ -91,10 +108,13 @@ func (cp *ControlPlane) createRancherCluster(ctx context.Context, ns, name, id s
 			return cp.Host.ApplyStatus(ctx, mgmt)
 		},
 		func() error { return cp.Host.ApplyObject(ctx, crt) },
+		func() error { return cp.Host.ApplyObject(ctx, secret) },
 		func() error {
 			crt.Object["status"] = map[string]any{
-				"token": token, "manifestUrl": manifestURL,
-				"command": "kubectl apply -f " + manifestURL,
+				"tokenSecretName": tokenSecretName,
+				"manifestUrl":     manifestURL,
+				"command":         "kubectl apply -f " + manifestURL,
+				"insecureCommand": "curl --insecure -sfL " + manifestURL + " | kubectl apply -f -",
 			}
 			return cp.Host.ApplyStatus(ctx, crt)
 		},
@@ -109,13 +129,20 @@ func (cp *ControlPlane) createRancherCluster(ctx context.Context, ns, name, id s
 			return err
 		}
 	}
-	cp.opts.Logf("rancher player: cluster %s/%s is %s", ns, name, id)
+	cp.opts.Logf("rancher player: cluster %s/%s is %s (registration token in Secret %s/%s)", ns, name, id, id, tokenSecretName)
 	return nil
 }
 
-// connectAgent marks the cluster connected once the import Job exists in the tenant's virtual
-// cluster: the agent it installs would connect to Rancher from there. The Job itself cannot run
-// here (the stand-in has no kubelet), so this is where the player takes the agent's word.
+// agentNamespace and agentDeployment are where Rancher's import manifest runs its agent.
+const (
+	agentNamespace  = "cattle-system"
+	agentDeployment = "cattle-cluster-agent"
+)
+
+// connectAgent marks the cluster connected once the virtual cluster runs a pod of Rancher's
+// agent: the import manifest was applied, its Deployment made a ReplicaSet and that a Pod, which
+// the virtual API server's Pod Security admission let in. The pod cannot start (the stand-in has
+// no kubelet), so this is where the player takes the agent's word that it would dial Rancher.
 func (cp *ControlPlane) connectAgent(ctx context.Context, ns, name, id string) error {
 	mgmt, found, err := cp.Host.Get(ctx, gvkMgmtCluster, "", id)
 	if err != nil || !found {
@@ -128,16 +155,9 @@ func (cp *ControlPlane) connectAgent(ctx context.Context, ns, name, id string) e
 	if vc == nil {
 		return nil
 	}
-	jobs, err := vc.List(ctx, gvkJob, "cattle-system")
-	if err != nil {
+	pod, err := AgentPod(ctx, vc)
+	if err != nil || pod == "" {
 		return nil //nolint:nilerr // the virtual cluster may not serve yet; try again next round
-	}
-	installed := false
-	for _, j := range jobs {
-		installed = installed || strings.HasPrefix(j.GetName(), "rancher-import-")
-	}
-	if !installed {
-		return nil
 	}
 	connected := map[string]any{"conditions": []any{
 		condition("Connected", "True", "", ""), condition("Ready", "True", "", ""),
@@ -145,11 +165,41 @@ func (cp *ControlPlane) connectAgent(ctx context.Context, ns, name, id string) e
 	if err := cp.Host.ApplyStatus(ctx, object(gvkMgmtCluster, "", id, map[string]any{"status": connected})); err != nil {
 		return err
 	}
-	cp.opts.Logf("rancher player: agent of %s connected", id)
+	cp.opts.Logf("rancher player: agent of %s connected (pod %s/%s admitted in the virtual cluster)", id, agentNamespace, pod)
 	return cp.Host.ApplyStatus(ctx, object(gvkProvCluster, ns, name, map[string]any{"status": map[string]any{
 		"clusterName": id, "fleetWorkspaceName": ns, "ready": true,
 		"conditions": []any{condition("Ready", "True", "", "")},
 	}}))
+}
+
+// AgentPod names a pod of Rancher's agent Deployment in a virtual cluster ("" while there is
+// none): a Pod in cattle-system owned by a ReplicaSet that the cattle-cluster-agent Deployment
+// owns.
+func AgentPod(ctx context.Context, vc *Cluster) (string, error) {
+	sets, err := vc.List(ctx, gvkReplicaSet, agentNamespace)
+	if err != nil {
+		return "", err
+	}
+	agentSets := map[string]bool{}
+	for _, rs := range sets {
+		for _, o := range rs.GetOwnerReferences() {
+			if o.Kind == "Deployment" && o.Name == agentDeployment {
+				agentSets[string(rs.GetUID())] = true
+			}
+		}
+	}
+	pods, err := vc.List(ctx, gvkPod, agentNamespace)
+	if err != nil {
+		return "", err
+	}
+	for _, p := range pods {
+		for _, o := range p.GetOwnerReferences() {
+			if o.Kind == "ReplicaSet" && agentSets[string(o.UID)] && p.GetDeletionTimestamp() == nil {
+				return p.GetName(), nil
+			}
+		}
+	}
+	return "", nil
 }
 
 // playProjects backs each new Project with a namespace, as Rancher does, and reports it in
