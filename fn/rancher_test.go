@@ -184,7 +184,6 @@ func manifestOf(obj map[string]any) map[string]any {
 	return obj["spec"].(map[string]any)["forProvider"].(map[string]any)["manifest"].(map[string]any)
 }
 
-
 func fromYAML(t *testing.T, s string) any {
 	t.Helper()
 	var out any
