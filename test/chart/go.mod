@@ -14,15 +14,19 @@ replace (
 	k8s.io/apiextensions-apiserver => k8s.io/apiextensions-apiserver v0.35.5
 	k8s.io/apimachinery => k8s.io/apimachinery v0.35.5
 	k8s.io/apiserver => k8s.io/apiserver v0.35.5
+	// vcluster's CoreDNS rendering links its manifest applier (kubectl's libraries).
+	k8s.io/cli-runtime => k8s.io/cli-runtime v0.35.5
 	k8s.io/client-go => k8s.io/client-go v0.35.5
 	k8s.io/component-base => k8s.io/component-base v0.35.5
 	// The quota evaluator's pod accounting, at the same minor as the rest.
 	k8s.io/component-helpers => k8s.io/component-helpers v0.35.5
+	k8s.io/kubectl => k8s.io/kubectl v0.35.5
 )
 
 require (
 	github.com/crossplane-contrib/provider-helm v1.3.0
 	github.com/crossplane/function-sdk-go v0.6.1
+	github.com/google/go-cmp v0.7.0
 	github.com/loft-sh/vcluster v0.36.1
 	github.com/tenantcluster/function-tenantcluster v0.0.0
 	google.golang.org/protobuf v1.36.12-0.20260120151049-f2248ac996af
@@ -109,6 +113,7 @@ require (
 	github.com/evanphx/json-patch v5.9.11+incompatible // indirect
 	github.com/evanphx/json-patch/v5 v5.9.11 // indirect
 	github.com/exponent-io/jsonpath v0.0.0-20210407135951-1de76d718b3f // indirect
+	github.com/fatih/camelcase v1.0.0 // indirect
 	github.com/fatih/color v1.19.0 // indirect
 	github.com/felixge/httpsnoop v1.0.4 // indirect
 	github.com/fsnotify/fsnotify v1.10.0 // indirect
@@ -142,7 +147,6 @@ require (
 	github.com/google/btree v1.1.3 // indirect
 	github.com/google/cel-go v0.27.0 // indirect
 	github.com/google/gnostic-models v0.7.1 // indirect
-	github.com/google/go-cmp v0.7.0 // indirect
 	github.com/google/go-containerregistry v0.21.7 // indirect
 	github.com/google/go-github/v30 v30.1.0 // indirect
 	github.com/google/go-querystring v1.1.0 // indirect
@@ -158,6 +162,7 @@ require (
 	github.com/inconshreveable/mousetrap v1.1.0 // indirect
 	github.com/invopop/jsonschema v0.12.0 // indirect
 	github.com/jmoiron/sqlx v1.4.0 // indirect
+	github.com/jonboulle/clockwork v0.5.0 // indirect
 	github.com/json-iterator/go v1.1.12 // indirect
 	github.com/k0kubun/go-ansi v0.0.0-20180517002512-3bf9e2903213 // indirect
 	github.com/kballard/go-shellquote v0.0.0-20180428030007-95032a82bc51 // indirect
