@@ -264,3 +264,17 @@ func into(t *testing.T, u *unstructured.Unstructured, obj any) {
 		t.Fatalf("%s %s: %v", u.GetKind(), u.GetName(), err)
 	}
 }
+
+// readClaim reads an example claim.
+func readClaim(t *testing.T, name string) map[string]any {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join(repo, "examples", "claims", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := map[string]any{}
+	if err := yaml.Unmarshal(raw, &m); err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
