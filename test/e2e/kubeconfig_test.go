@@ -19,7 +19,7 @@ var gvkSecret = schema.GroupVersionKind{Version: "v1", Kind: "Secret"}
 
 // assertTenantKubeconfigWorks checks what the tenant gets: the claim's connection secret holds a
 // kubeconfig, and with it the tenant reaches its own virtual cluster, where Rancher's agent
-// namespace the function created is visible.
+// namespace is visible (created by Rancher's import manifest, which the registrar applied).
 func assertTenantKubeconfigWorks(t *testing.T, claim *unstructured.Unstructured) {
 	t.Helper()
 	name, _, _ := unstructured.NestedString(claim.Object, "spec", "writeConnectionSecretToRef", "name")

@@ -11,7 +11,9 @@ import (
 )
 
 // TestTenantLifecycle creates the tenant of examples/claims/full.yaml and waits until every layer
-// is ready, reporting how long each took from the apply; changes its size and then an owner and
+// is ready, reporting how long each took from the apply; checks that Rancher's agent is admitted
+// by the virtual cluster's Pod Security only in its own namespace and that the registration
+// token is nowhere the function sees; changes its size and then an owner and
 // checks that exactly the expected composed resources change; then deletes it and checks that
 // nothing it composed is left behind or stuck in deletion.
 func TestTenantLifecycle(t *testing.T) {
@@ -26,6 +28,8 @@ func TestTenantLifecycle(t *testing.T) {
 	t.Log("\n" + tree(ns, name))
 	assertTenantKubeconfigWorks(t, claim)
 	before := settled(t, ns, name)
+	assertAgentAdmission(t, idOf(t, before))
+	assertTokenKeptOut(t, ns, name)
 
 	t.Run("size", func(t *testing.T) {
 		// The size profile shapes the virtual cluster's control plane, quota and limit range:
