@@ -118,7 +118,7 @@ func (t *tenant) registrar(f rancherFacts, observed observedState) (resources []
 			"data":     map[string]any{"ca.crt": ca},
 		}), ready: ready(resourceRegistrarCA)})
 	}
-	if f.connected || (f.connectedKept && !f.connectionObserved) {
+	if f.stillConnected() {
 		return out, ""
 	}
 	manifest := t.registrarJob(f, account, kubeconfig.Namespace, kubeconfig.Name)

@@ -58,6 +58,12 @@ type rancherFacts struct {
 	installFailed string
 }
 
+// stillConnected: Rancher reports the cluster connected, or reported it and has not been
+// observed since (a missing observation undoes nothing).
+func (f rancherFacts) stillConnected() bool {
+	return f.connected || (f.connectedKept && !f.connectionObserved)
+}
+
 // readRancherFacts reads Rancher's answers from the observed Objects and the kept status.
 func readRancherFacts(t *tenant, observed observedState) rancherFacts {
 	var f rancherFacts
@@ -129,7 +135,7 @@ func rancherLayer(t *tenant, observed observedState, kubeconfigReady bool) ranch
 		ClusterName:             t.id,
 		ClusterID:               f.clusterID,
 		Registered:              f.clusterID != "",
-		Connected:               f.connected || (f.connectedKept && !f.connectionObserved),
+		Connected:               f.stillConnected(),
 		ProjectID:               t.rancher.projectID,
 		CreatedProjectID:        t.rancher.createdProjectID,
 		CreatedProjectNamespace: f.projectNamespace,
@@ -179,7 +185,7 @@ func (t *tenant) rancherCondition(f rancherFacts, job string, kubeconfigReady bo
 		c.reason = reasonClusterPending
 		c.message = fmt.Sprintf("Waiting for Rancher to create the cluster for provisioning Cluster %s/%s (through ProviderConfig %q).",
 			in.Rancher.FleetWorkspace, t.id, in.Targets.Rancher.KubernetesProviderConfig)
-	case f.connected || (f.connectedKept && !f.connectionObserved):
+	case f.stillConnected():
 		c.status, c.reason = true, reasonRegistered
 		c.message = fmt.Sprintf("Registered in Rancher as cluster %s and connected: %s/dashboard/c/%s/explorer", f.clusterID, t.rancherURL(), f.clusterID)
 	case !kubeconfigReady:

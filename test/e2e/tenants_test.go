@@ -50,6 +50,7 @@ func TestTenTenantsStayIndependent(t *testing.T) {
 	for _, ns := range namespaces {
 		snaps[ns] = settled(t, ns, name)
 		ids[ns] = tenantID(t, ns, name)
+		assertTokenKeptOut(t, ns, name)
 		for key, s := range snaps[ns] {
 			if got := s.Object.GetLabels()["tenantcluster.io/tenant"]; got != ids[ns] {
 				t.Errorf("%s/%s composed %s labelled for tenant %q", ns, name, key, got)

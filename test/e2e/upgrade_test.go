@@ -61,6 +61,7 @@ func TestPackageUpgrade(t *testing.T) {
 	applyClaim(t, claim)
 	changed := settledAfter(t, ns, name, after)
 	assertChanges(t, after, changed, changes{changed: []string{"Release/" + tenantID(t, ns, name) + "-vcluster"}})
+	assertTokenKeptOut(t, ns, name)
 
 	deleteAndWaitGone(t, ns, name, changed, 3*time.Minute)
 	assertBreakerClosed(t)

@@ -2,9 +2,9 @@
 // etcd, kube-apiserver, kube-controller-manager (garbage collection and namespace deletion),
 // Crossplane core (with its Usage webhook and package manager), an OCI registry the packages are
 // installed from, provider-kubernetes and this function over mTLS, both run as the package
-// runtime (runtimeplayer.go). Two parts of the world cannot run here, and the harness plays them
-// in the open (players.go): provider-helm installing the vcluster chart, and Rancher answering a
-// registration.
+// runtime (runtimeplayer.go). Three parts of the world cannot run here, and the harness plays
+// them in the open (players.go): provider-helm installing the vcluster chart, Rancher answering a
+// registration, and the pod of the registrar Job (its script runs on this machine).
 package controlplane
 
 import (

@@ -9,16 +9,21 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 )
 
-// The harness plays two parts that cannot run on this machine, each in the open, each doing only
-// what the real one does and only what the function's resources ask of it:
+// The harness plays the parts that cannot run on this machine, each in the open, each doing
+// only what the real one does and only what the function's resources ask of it:
 //
 //   - provider-helm installing the vcluster chart (helmplayer.go): the chart needs a container
 //     runtime. The player starts a real kube-apiserver standing in for the virtual cluster's API
-//     server, writes the kubeconfig Secrets the vcluster syncer would, and does provider-helm's
-//     own work on the Release: status, finalizer, connection secret.
-//   - Rancher answering a registration (rancherplayer.go): Rancher's controllers name the
-//     cluster, create its management Cluster and registration token, back projects with
-//     namespaces, and mark the cluster connected once the agent install reached the vcluster.
+//     server, with the Pod Security admission configuration the Release's values mount, and a
+//     kube-controller-manager that turns Deployments into (Pending) Pods; writes the kubeconfig
+//     Secrets the vcluster syncer would; and does provider-helm's own work on the Release:
+//     status, finalizer, connection secret.
+//   - Rancher answering a registration (rancherplayer.go, rancherserver.go): Rancher's
+//     controllers name the cluster, create its management Cluster, registration token and token
+//     Secret, back projects with namespaces, and mark the cluster connected once its agent's pod
+//     runs in the virtual cluster; Rancher's server answers the import request on loopback.
+//   - The Job controller and kubelet for the registrar Jobs (registrarplayer.go): the Job's own
+//     script runs on this machine as the Job's ServiceAccount.
 //
 // Everything else (every Object, the XR, the Usages, garbage collection) is the real component.
 
@@ -38,7 +43,7 @@ var (
 	gvkProject     = schema.GroupVersionKind{Group: "management.cattle.io", Version: "v3", Kind: "Project"}
 )
 
-// startPlayers runs both players until Stop.
+// startPlayers runs the players until Stop.
 func (cp *ControlPlane) startPlayers() {
 	cp.play("helm player (provider-helm and the vcluster)", cp.playHelm)
 	cp.play("rancher player (Rancher's controllers)", cp.playRancher)
