@@ -74,7 +74,7 @@ func (cp *ControlPlane) playClusters(ctx context.Context) error {
 
 // tokenSecretName is the Secret Rancher 2.13.8, 2.14.4, 2.15.0 and later keep a
 // ClusterRegistrationToken's token in (status.tokenSecretName), key "token".
-const tokenSecretName = "crt-token-default-token"
+const tokenSecretName = "crt-token-default-token" //nolint:gosec // a Secret's name, not a credential
 
 // createRancherCluster creates what Rancher does for a new imported cluster. The token is in
 // its Secret only: the ClusterRegistrationToken's status carries the "{token}" placeholder in
