@@ -86,8 +86,12 @@ func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) 
 		response.Fatal(rsp, err)
 		return rsp, nil
 	}
-	target := tenantTargetLayer(t, vc.kubeconfigExported)
-	rancher := rancherLayer(t, observed, vc.kubeconfigExported || (t.observedStatus.TenantTarget != nil && t.observedStatus.TenantTarget.Ready))
+	// Once exported, the kubeconfig stays a fact (kept in the XR status): a Helm upgrade that is
+	// under way or failed makes the Release not ready, but the Secrets it exported remain, and
+	// what reads them (the tenant target, Rancher's registrar) must not go.
+	exported := vc.kubeconfigExported || (t.observedStatus.TenantTarget != nil && t.observedStatus.TenantTarget.Ready)
+	target := tenantTargetLayer(t, exported)
+	rancher := rancherLayer(t, observed, exported)
 	usages, err := usagesLayer(t, dependencies(ns, vc, target, rancher), observed)
 	if err != nil {
 		response.Fatal(rsp, err)

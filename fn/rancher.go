@@ -162,9 +162,9 @@ func bindings(owners []principal, ownerRole string, members []principal, memberR
 
 // hostPodSecurity is the Pod Security level enforced on the host namespace. Rancher's cluster
 // agent runs there (every pod of the virtual cluster does) and does not meet restricted, so a
-// registered tenant that asks for restricted gets baseline enforced on the host and restricted
-// enforced by its virtual cluster's own admission (the chart's policies.podSecurityStandard),
-// with only Rancher's namespaces inside it at baseline. The platform's floor is never lowered:
+// registered tenant that asks for restricted gets baseline enforced on the host (and restricted
+// audited and warned there), and restricted enforced by its virtual API server's own Pod Security
+// admission (virtualpodsecurity.go), with only Rancher's namespaces inside it exempt. The platform's floor is never lowered:
 // the input refuses registration under a restricted floor.
 func (t *tenant) hostPodSecurity() v1alpha1.PodSecurityLevel {
 	if t.rancher.enabled && t.podSecurity == v1alpha1.PodSecurityRestricted {

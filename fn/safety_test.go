@@ -26,7 +26,12 @@ var observedHistories = [][]string{
 	{"", "kubeconfig-pending", "deployed", "failed"},
 	rancherHistory("rancher/3-connected"),
 	rancherHistory("rancher/install-failed"),
+	// A registered tenant whose Helm upgrade failed, seen twice: the second run reads the facts
+	// the first kept, and the virtual cluster's kubeconfig is still exported.
+	append(rancherHistory("rancher/3-connected"), rancherUpgradeFailed, rancherUpgradeFailed),
 }
+
+const rancherUpgradeFailed = "rancher/0-deployed,rancher/1-cluster,rancher/2-registering,rancher/3-connected,rancher/4-upgrade-failed"
 
 // rancherHistory is the registration of examples/claims/full.yaml up to a last step.
 func rancherHistory(last string) []string {

@@ -41,7 +41,9 @@ type tenant struct {
 	isolation         isolation
 	exposure          exposure
 	backingStore      string
-	rancher           rancherTenant
+	// keptVolume is the data volume of a virtual cluster that exists (keptDataVolume).
+	keptVolume *dataVolume
+	rancher    rancherTenant
 
 	// uid is the XR's UID. Crossplane does not show functions the claim's UID; the XR lives
 	// exactly as long as its claim, so its UID tells a re-created tenant of the same name apart.

@@ -57,6 +57,7 @@ type vclusterOutput struct {
 
 // vclusterLayer composes the Helm Release of the vcluster chart in the tenant's host namespace.
 func vclusterLayer(t *tenant, observed observedState) (vclusterOutput, error) {
+	t.keptVolume = keptDataVolume(observed.get(resourceVCluster), t.backingStore)
 	vv, err := t.vclusterValues()
 	if err != nil {
 		return vclusterOutput{}, fmt.Errorf("cannot render the vcluster values: %w", err)
@@ -165,6 +166,9 @@ func (t *tenant) vclusterValues() (vclusterValues, error) {
 	}}
 	if size.Persistence.Size != nil {
 		persistence.VolumeClaim.Size = size.Persistence.Size.String()
+	}
+	if t.keptVolume != nil {
+		persistence.VolumeClaim.Size, persistence.VolumeClaim.StorageClass = t.keptVolume.size, t.keptVolume.storageClass
 	}
 	// The virtual API server reads its Pod Security admission configuration from a ConfigMap
 	// the chart renders beside it.
