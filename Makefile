@@ -14,7 +14,8 @@ GOLANGCI_LINT := $(BIN)/golangci-lint
 GOVULNCHECK := $(BIN)/govulncheck
 # The e2e control plane's programs (test/e2e): built from exact versions like the tools.
 E2E_BIN := $(BIN)/e2e
-E2E_BINS := $(E2E_BIN)/etcd $(E2E_BIN)/kube-apiserver $(E2E_BIN)/kube-controller-manager $(E2E_BIN)/kubectl $(E2E_BIN)/crossplane $(E2E_BIN)/provider-kubernetes
+E2E_BINS := $(E2E_BIN)/etcd $(E2E_BIN)/kube-apiserver $(E2E_BIN)/kube-controller-manager $(E2E_BIN)/kubectl $(E2E_BIN)/crossplane $(E2E_BIN)/provider-kubernetes \
+	$(E2E_BIN)/provider-helm $(E2E_BIN)/charts/index.yaml
 GO_SOURCES := $(shell find . -name '*.go' -not -path './test/*' -not -path './bin/*') go.mod go.sum
 
 # make render CLAIM=<claim files or dirs, comma-separated> OBSERVED=<files or dirs, comma-separated, layered>
@@ -142,6 +143,18 @@ $(E2E_BIN)/crossplane: $(TOOLS)/crossplane/go.mod
 
 $(E2E_BIN)/provider-kubernetes: $(TOOLS)/provider-kubernetes/go.mod
 	cd $(TOOLS)/provider-kubernetes && $(GO) build -trimpath -o $@ github.com/crossplane-contrib/provider-kubernetes/cmd/provider
+
+# Two defaults changed at link time, nothing else: provider-helm's chart cache (/tmp/charts, a
+# pod's own folder in a cluster) becomes a folder of the run it is started in, and its metrics
+# server (":8080", which provider-kubernetes already listens on here) is off.
+$(E2E_BIN)/provider-helm: $(TOOLS)/provider-helm/go.mod
+	cd $(TOOLS)/provider-helm && $(GO) build -trimpath -ldflags '-X github.com/crossplane-contrib/provider-helm/pkg/clients/helm.chartCache=charts -X sigs.k8s.io/controller-runtime/pkg/metrics/server.DefaultBindAddress=0' -o $@ github.com/crossplane-contrib/provider-helm/cmd/provider
+
+# The vcluster chart's repository the e2e serves as https://charts.loft.sh: the pinned module's
+# chart, packaged and indexed by Helm (test/chart/cmd/chartrepo).
+$(E2E_BIN)/charts/index.yaml: test/chart/go.mod test/chart/go.sum test/chart/cmd/chartrepo/main.go
+	rm -rf $(E2E_BIN)/charts
+	cd test/chart && $(GO) run ./cmd/chartrepo -out $(E2E_BIN)/charts
 
 tools: $(CROSSPLANE) $(CONTROLLER_GEN) $(GOLANGCI_LINT) $(GOVULNCHECK) ## Build every pinned tool.
 

@@ -12,10 +12,11 @@ import (
 
 // TestTenantLifecycle creates the tenant of examples/claims/full.yaml and waits until every layer
 // is ready, reporting how long each took from the apply; checks that Rancher's agent is admitted
-// by the virtual cluster's Pod Security only in its own namespace and that the registration
-// token is nowhere the function sees; changes its size and then an owner and
+// by the virtual cluster's Pod Security only in its own namespace, that the registration
+// token is nowhere the function sees, and that what Helm installed on the host holds the
+// tenant's numbers and was admitted by the host's Pod Security; changes its size and then an owner and
 // checks that exactly the expected composed resources change; then deletes it and checks that
-// nothing it composed is left behind or stuck in deletion.
+// it goes in order and that nothing it composed is left behind or stuck in deletion.
 func TestTenantLifecycle(t *testing.T) {
 	const ns, name = "team-payments", "payments"
 	claim := claimFile(t, "examples/claims/full.yaml", ns, name)
@@ -30,6 +31,8 @@ func TestTenantLifecycle(t *testing.T) {
 	before := settled(t, ns, name)
 	assertAgentAdmission(t, idOf(t, before))
 	assertTokenKeptOut(t, ns, name)
+	assertHostIsolation(t, claim)
+	assertControlPlanePodSecurity(t, claim)
 
 	t.Run("size", func(t *testing.T) {
 		// The size profile shapes the virtual cluster's control plane, quota and limit range:
@@ -38,6 +41,8 @@ func TestTenantLifecycle(t *testing.T) {
 		applyClaim(t, claim)
 		after := settledAfter(t, ns, name, before)
 		assertChanges(t, before, after, changes{changed: []string{"Release/" + tenantID(t, ns, name) + "-vcluster"}})
+		// provider-helm upgraded the release: the host holds the new profile's numbers.
+		assertHostIsolation(t, claim)
 		before = after
 	})
 
@@ -84,7 +89,11 @@ func TestTenantLifecycle(t *testing.T) {
 	})
 
 	t.Run("delete", func(t *testing.T) {
+		// In the order docs/operating.md promises: Rancher first, then the Release, whose data
+		// stays until the host namespace is deleted, and the project last.
+		stop := deletionOrder(t, deletionSteps(t, before))
 		deleteAndWaitGone(t, ns, name, before, 3*time.Minute)
+		stop()
 	})
 	assertBreakerClosed(t)
 }

@@ -188,3 +188,47 @@ func assertTokenInVirtualCluster(t *testing.T, id, token string) {
 		return false, fmt.Sprintf("%d Secrets in cattle-system, none cattle-credentials-* with the tenant's token", len(secrets))
 	})
 }
+
+// TestRegistrarFailureReported: while Rancher is unavailable, the registrar Job's script fails
+// every run; once the Job has failed, the claim says so with the script's error (and no token),
+// and the retry the message names (delete the Job) registers the tenant once Rancher is back.
+func TestRegistrarFailureReported(t *testing.T) {
+	const ns, name = "team-unreachable", "unreachable"
+	cp.SetRancherUnavailable(true)
+	defer cp.SetRancherUnavailable(false)
+	applyClaim(t, claimFile(t, "examples/claims/minimal.yaml", ns, name))
+	var failed controlplane.ConditionView
+	eventually(t, 3*time.Minute, "RancherRegistered=False (AgentInstallFailed)", func() (bool, string) {
+		failed = controlplane.Condition(getClaim(t, ns, name), "RancherRegistered")
+		return failed.Reason == "AgentInstallFailed", fmt.Sprintf("%+v", failed)
+	})
+	const want = "The requested URL returned error: 503"
+	if failed.Status != "False" || !strings.Contains(failed.Message, want) {
+		t.Errorf("RancherRegistered while Rancher is unavailable: want False with %q in the message, got %+v", want, failed)
+	}
+	t.Logf("while Rancher is unavailable: RancherRegistered=%s %s: %s", failed.Status, failed.Reason, failed.Message)
+
+	cp.SetRancherUnavailable(false)
+	job := ""
+	for _, s := range composed(t, ns, name) {
+		if s.Object != nil && strings.HasSuffix(s.Name, "-registrar") {
+			job, _, _ = unstructured.NestedString(s.Object.Object, "spec", "forProvider", "manifest", "metadata", "name")
+		}
+	}
+	if job == "" {
+		t.Fatal("no registrar Job is composed")
+	}
+	if err := cp.Host.Delete(runCtx, schema.GroupVersionKind{Group: "batch", Version: "v1", Kind: "Job"}, "crossplane-system", job); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	eventually(t, 2*time.Minute, "RancherRegistered=True after the failed Job is deleted", func() (bool, string) {
+		c := controlplane.Condition(getClaim(t, ns, name), "RancherRegistered")
+		return c.Status == "True", fmt.Sprintf("%+v", c)
+	})
+	t.Logf("failed Job deleted → RancherRegistered=True: %s", time.Since(start).Round(10*time.Millisecond))
+	last := settled(t, ns, name)
+	assertTokenKeptOut(t, ns, name)
+	deleteAndWaitGone(t, ns, name, last, 3*time.Minute)
+	assertBreakerClosed(t)
+}

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"strings"
+	"sync"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -286,4 +287,41 @@ func httpsClient(caFile string) (*http.Client, error) {
 	pool := x509.NewCertPool()
 	pool.AppendCertsFromPEM(ca)
 	return &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}}}, nil
+}
+
+// warnings collects the warnings an API server sends with its answers.
+type warnings struct {
+	mu   sync.Mutex
+	list []string
+}
+
+func (w *warnings) HandleWarningHeader(_ int, _ string, text string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.list = append(w.list, text)
+}
+
+// DryRunCreate creates o with a server-side dry run: every admission plugin judges it and
+// nothing is stored. It returns the API server's warnings (Pod Security's warn level among them)
+// and its refusal, if any.
+func (c *Cluster) DryRunCreate(ctx context.Context, o *unstructured.Unstructured) ([]string, error) {
+	w := &warnings{}
+	cfg := rest.CopyConfig(c.config)
+	cfg.WarningHandler = w
+	dyn, err := dynamic.NewForConfig(cfg)
+	if err != nil {
+		return nil, err
+	}
+	m, err := c.mapper.RESTMapping(o.GroupVersionKind().GroupKind(), o.GroupVersionKind().Version)
+	if err != nil {
+		return nil, err
+	}
+	var r dynamic.ResourceInterface = dyn.Resource(m.Resource)
+	if m.Scope.Name() != meta.RESTScopeNameRoot {
+		r = dyn.Resource(m.Resource).Namespace(o.GetNamespace())
+	}
+	_, err = r.Create(ctx, o, metav1.CreateOptions{DryRun: []string{metav1.DryRunAll}})
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.list, err
 }

@@ -23,7 +23,10 @@ import (
 // Binaries are the programs the control plane runs, built from exact versions by the Makefile
 // (`make e2e-bins`) into one folder. The function is not among them: it runs from its package.
 type Binaries struct {
-	Etcd, APIServer, ControllerManager, Crossplane, ProviderKubernetes string
+	Etcd, APIServer, ControllerManager, Crossplane, ProviderKubernetes, ProviderHelm string
+	// Charts is the vcluster chart's repository (index.yaml and charts/), served as
+	// https://charts.loft.sh (chartmirror.go).
+	Charts string
 	// Kubectl is on the registrar's PATH when the registrar player runs its script.
 	Kubectl string
 	// Crank is the crossplane CLI, which builds and pushes packages.
@@ -38,6 +41,8 @@ func BinariesIn(dir string) Binaries {
 		ControllerManager:  filepath.Join(dir, "e2e", "kube-controller-manager"),
 		Crossplane:         filepath.Join(dir, "e2e", "crossplane"),
 		ProviderKubernetes: filepath.Join(dir, "e2e", "provider-kubernetes"),
+		ProviderHelm:       filepath.Join(dir, "e2e", "provider-helm"),
+		Charts:             filepath.Join(dir, "e2e", "charts"),
 		Kubectl:            filepath.Join(dir, "e2e", "kubectl"),
 		Crank:              filepath.Join(dir, "crossplane"),
 	}
@@ -45,7 +50,7 @@ func BinariesIn(dir string) Binaries {
 
 func (b Binaries) check() error {
 	var missing []error
-	for _, p := range []string{b.Etcd, b.APIServer, b.ControllerManager, b.Crossplane, b.ProviderKubernetes, b.Kubectl, b.Crank} {
+	for _, p := range []string{b.Etcd, b.APIServer, b.ControllerManager, b.Crossplane, b.ProviderKubernetes, b.ProviderHelm, b.Kubectl, b.Crank, filepath.Join(b.Charts, "index.yaml")} {
 		if _, err := os.Stat(p); err != nil {
 			missing = append(missing, fmt.Errorf("%s is missing: run `make e2e-bins`", p))
 		}
@@ -96,11 +101,15 @@ type ControlPlane struct {
 	registry           *ociRegistry
 	functions          map[string]*functionRuntime
 	providerKubernetes *process
-	hostKubeconfig     string
-	pt                 ports
-	playCtx            context.Context
-	stopPlay           context.CancelFunc
-	played             sync.WaitGroup
+	// charts is the vcluster chart's repository and the egress proxy provider-helm reaches it
+	// through (chartmirror.go); providerHelm runs once its revision does.
+	charts         *chartMirror
+	providerHelm   *process
+	hostKubeconfig string
+	pt             ports
+	playCtx        context.Context
+	stopPlay       context.CancelFunc
+	played         sync.WaitGroup
 	// StartedIn is how long Start took.
 	StartedIn time.Duration
 }
@@ -158,7 +167,7 @@ func Start(ctx context.Context, o Options) (_ *ControlPlane, err error) {
 	}
 	o.Logf("kube-apiserver ready at %s", api.url)
 
-	kcm, err := startControllerManager(o.Bins, o.Dir, "kube-controller-manager", hostKubeconfig, hostControllers)
+	kcm, err := startControllerManager(o.Bins, o.Dir, "kube-controller-manager", hostKubeconfig, hostControllers+hostOnlyControllers)
 	if err != nil {
 		return nil, err
 	}
@@ -184,6 +193,10 @@ func Start(ctx context.Context, o Options) (_ *ControlPlane, err error) {
 		return nil, err
 	}
 	o.Logf("Rancher stand-in serving the import endpoint at %s (for %s)", cp.rancher.url, RancherURL)
+	if cp.charts, err = cp.startChartMirror(o.Bins.Charts); err != nil {
+		return nil, err
+	}
+	o.Logf("vcluster chart repository served as https://%s through the egress proxy %s", chartRepositoryHost, cp.charts.proxyURL)
 	cp.play("runtime player (the External package runtime)", cp.playRuntime)
 	if err := cp.installPlatform(ctx); err != nil {
 		return nil, err
@@ -195,9 +208,17 @@ func Start(ctx context.Context, o Options) (_ *ControlPlane, err error) {
 }
 
 // hostControllers are the host's controllers: the two without which nothing is ever removed,
-// garbage collection (owner references) and namespace deletion. The Job controller is the
-// registrar player's part (registrarplayer.go).
-const hostControllers = "garbage-collector-controller,namespace-controller"
+// garbage collection (owner references) and namespace deletion, and the one that takes
+// kubernetes.io/pvc-protection off a volume claim (the API server puts it on every claim), so
+// that a tenant's namespace can finish deleting its data. The Job controller is the registrar
+// player's part (registrarplayer.go).
+const hostControllers = "garbage-collector-controller,namespace-controller,persistentvolumeclaim-protection-controller"
+
+// hostOnlyControllers turn what Helm installs into what the host's admission judges: the
+// StatefulSet controller makes the control plane's Pod and its volume claims (the API server's
+// Pod Security and quota admission decide whether they exist), and the quota controller keeps
+// the chart's ResourceQuota's usage, without which quota admission refuses every Pod.
+const hostOnlyControllers = ",statefulset-controller,resourcequota-controller"
 
 // virtualControllers are a virtual cluster's: also those that turn a Deployment into Pods
 // (deployment, replicaset) and give every namespace its default ServiceAccount, so Rancher's
@@ -241,6 +262,7 @@ func (cp *ControlPlane) Stop() {
 	}
 	cp.registry.stop()
 	cp.rancher.stop()
+	cp.charts.stop()
 }
 
 // Crashed reports a component that exited while the control plane runs.
@@ -345,6 +367,36 @@ func (cp *ControlPlane) startProviderKubernetes(ctx context.Context, certsDir st
 	}
 	cp.keep(p)
 	return p, cp.waitHealthy(ctx, p, cp.pt.pkHealth, "/readyz")
+}
+
+// startProviderHelm runs provider-helm, the real one, out of cluster like provider-kubernetes:
+// with the host's kubeconfig, the egress proxy and trust store that reach the chart repository
+// (chartmirror.go), and Helm's folders and its chart cache in a folder of its own. It serves no
+// webhooks (its CRDs convert nothing) and no health endpoint: it runs once its process stays up.
+func (cp *ControlPlane) startProviderHelm(ctx context.Context) (*process, error) {
+	home := filepath.Join(cp.Dir, "provider-helm")
+	if err := os.MkdirAll(home, 0o750); err != nil {
+		return nil, err
+	}
+	env := append([]string{
+		"KUBECONFIG=" + cp.hostKubeconfig,
+		"HELM_CACHE_HOME=" + filepath.Join(home, "cache"),
+		"HELM_CONFIG_HOME=" + filepath.Join(home, "config"),
+		"HELM_DATA_HOME=" + filepath.Join(home, "data"),
+	}, cp.charts.env(cp.caFile())...)
+	p, err := startProcessIn(home, filepath.Join(cp.Dir, "logs"), "provider-helm", env, cp.opts.Bins.ProviderHelm,
+		// As for provider-kubernetes: a test waits for drift to be seen, production does not.
+		"--poll=5s",
+		"--debug")
+	if err != nil {
+		return nil, err
+	}
+	cp.keep(p)
+	select {
+	case <-time.After(2 * time.Second):
+	case <-ctx.Done():
+	}
+	return p, p.exited()
 }
 
 func (cp *ControlPlane) waitHealthy(ctx context.Context, p *process, port int, path string) error {

@@ -58,7 +58,7 @@ func (p standInProvider) name() string { return strings.ReplaceAll(p.repository,
 var standInProviders = []standInProvider{
 	// Runs out of cluster, built from this exact version (test/tools/provider-kubernetes).
 	{repository: "crossplane-contrib/provider-kubernetes", version: "v1.2.0", crds: "provider-kubernetes"},
-	// Played by the helm player; its API types are the function's (go.mod: provider-helm v1.3.0).
+	// Runs out of cluster, built from this exact version (test/tools/provider-helm).
 	{repository: "crossplane-contrib/provider-helm", version: "v1.3.0", crds: "provider-helm"},
 }
 

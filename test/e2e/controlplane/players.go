@@ -12,12 +12,13 @@ import (
 // The harness plays the parts that cannot run on this machine, each in the open, each doing
 // only what the real one does and only what the function's resources ask of it:
 //
-//   - provider-helm installing the vcluster chart (helmplayer.go): the chart needs a container
-//     runtime. The player starts a real kube-apiserver standing in for the virtual cluster's API
-//     server, with the Pod Security admission configuration the Release's values mount, and a
-//     kube-controller-manager that turns Deployments into (Pending) Pods; writes the kubeconfig
-//     Secrets the vcluster syncer would; and does provider-helm's own work on the Release:
-//     status, finalizer, connection secret.
+//   - The vcluster control plane's pod (vclusterplayer.go): the real provider-helm installs the
+//     real chart and the host's StatefulSet controller makes the Pod, but no kubelet runs it.
+//     Once the Pod exists (the host's admission let it in), the player starts what it would
+//     run: a real kube-apiserver standing in for the virtual cluster's API server, with the Pod
+//     Security admission configuration the installed chart mounts, and a
+//     kube-controller-manager that turns Deployments into (Pending) Pods; and it writes the
+//     kubeconfig Secrets the vcluster syncer would.
 //   - Rancher answering a registration (rancherplayer.go, rancherserver.go): Rancher's
 //     controllers name the cluster, create its management Cluster, registration token and token
 //     Secret, back projects with namespaces, and mark the cluster connected once its agent's pod
@@ -25,7 +26,8 @@ import (
 //   - The Job controller and kubelet for the registrar Jobs (registrarplayer.go): the Job's own
 //     script runs on this machine as the Job's ServiceAccount.
 //
-// Everything else (every Object, the XR, the Usages, garbage collection) is the real component.
+// Everything else (every Object and Release, the chart, the XR, the Usages, garbage collection)
+// is the real component.
 
 // playInterval is how often the players look for work.
 const playInterval = 500 * time.Millisecond
@@ -45,7 +47,7 @@ var (
 
 // startPlayers runs the players until Stop.
 func (cp *ControlPlane) startPlayers() {
-	cp.play("helm player (provider-helm and the vcluster)", cp.playHelm)
+	cp.play("vcluster player (what the control plane pod runs)", cp.playVClusters)
 	cp.play("rancher player (Rancher's controllers)", cp.playRancher)
 	cp.play("registrar player (the registrar Job's pod, run on this machine)", cp.playRegistrars)
 }

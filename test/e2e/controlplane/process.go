@@ -25,6 +25,11 @@ type process struct {
 }
 
 func startProcess(logDir, name string, env []string, bin string, args ...string) (*process, error) {
+	return startProcessIn("", logDir, name, env, bin, args...)
+}
+
+// startProcessIn is startProcess in the working folder dir ("": the harness's own).
+func startProcessIn(dir, logDir, name string, env []string, bin string, args ...string) (*process, error) {
 	if err := os.MkdirAll(logDir, 0o750); err != nil {
 		return nil, err
 	}
@@ -35,6 +40,7 @@ func startProcess(logDir, name string, env []string, bin string, args ...string)
 	}
 	cmd := exec.Command(bin, args...)
 	cmd.Env = append(os.Environ(), env...)
+	cmd.Dir = dir
 	cmd.Stdout, cmd.Stderr = log, log
 	// Pdeathsig: a harness killed without running its cleanup does not leave servers behind.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}

@@ -43,6 +43,18 @@ type rancherServer struct {
 	// tokens are every registration token the player made, by cluster id: the e2e checks none
 	// of them ever reaches a composed resource, the XR, the claim or the function's log.
 	tokens map[string]string
+	// unavailable: the server answers every request 503, as a Rancher that is down or being
+	// upgraded behind its load balancer.
+	unavailable bool
+}
+
+// SetRancherUnavailable makes the Rancher stand-in answer every request with 503 Service
+// Unavailable (true), or serve again (false).
+func (cp *ControlPlane) SetRancherUnavailable(down bool) {
+	cp.rancher.mu.Lock()
+	defer cp.rancher.mu.Unlock()
+	cp.rancher.unavailable = down
+	cp.opts.Logf("rancher stand-in: unavailable=%v", down)
 }
 
 // startRancherServer serves the import endpoint over HTTPS on loopback, with a certificate from
@@ -128,6 +140,15 @@ func (r *rancherServer) newToken(clusterID string) (string, error) {
 // invalid token"), which never repeats the token.
 func (r *rancherServer) importManifest(w http.ResponseWriter, req *http.Request) {
 	w.Header().Set("Content-Type", "text/plain")
+	r.mu.Lock()
+	down := r.unavailable
+	r.mu.Unlock()
+	if down {
+		r.cp.opts.Logf("rancher stand-in: an import request answered 503 (unavailable)")
+		w.WriteHeader(http.StatusServiceUnavailable)
+		_, _ = w.Write([]byte("Service Unavailable"))
+		return
+	}
 	token, clusterID, ok := strings.Cut(strings.TrimSuffix(req.PathValue("filename"), ".yaml"), "_")
 	if !ok {
 		w.WriteHeader(http.StatusBadRequest)

@@ -33,8 +33,7 @@ import (
 //   - an active function revision runs the binary from its own package image, the entrypoint
 //     Crossplane's runtime would start in the container, with the endpoint in the revision's
 //     status; an inactive one is stopped, as its Deployment would be removed;
-//   - provider-kubernetes runs from the binary built at the same version; provider-helm's work is
-//     the helm player's.
+//   - provider-kubernetes and provider-helm run from the binaries built at the same versions.
 //
 // Once a revision runs, it is marked RuntimeHealthy, which Crossplane reads for package health.
 
@@ -150,7 +149,7 @@ func (cp *ControlPlane) ensureTLSSecret(ctx context.Context, pkg string) (string
 	return name, cp.Host.ApplyObject(ctx, object(gvkSecret, packageNamespace, name, map[string]any{"stringData": data}))
 }
 
-// runProvider runs a provider revision: its Service, and for provider-kubernetes the process.
+// runProvider runs a provider revision: its Service and its process.
 // Crossplane wires webhooks to port 9443 of the Service (its revision.ServicePort), which is
 // controller-runtime's default and where provider-kubernetes serves; an ExternalName Service has
 // no port mapping, so the call reaches localhost:9443.
@@ -161,14 +160,20 @@ func (cp *ControlPlane) runProvider(ctx context.Context, pkg string) error {
 	if err := cp.Host.ApplyObject(ctx, svc); err != nil {
 		return err
 	}
-	if pkg != standInProviders[0].name() || cp.providerKubernetes != nil {
-		return nil
+	switch {
+	case pkg == standInProviders[0].name() && cp.providerKubernetes == nil:
+		p, err := cp.startProviderKubernetes(ctx, cp.pki("packages", pkg))
+		if err != nil {
+			return err
+		}
+		cp.providerKubernetes = p
+	case pkg == standInProviders[1].name() && cp.providerHelm == nil:
+		p, err := cp.startProviderHelm(ctx)
+		if err != nil {
+			return err
+		}
+		cp.providerHelm = p
 	}
-	p, err := cp.startProviderKubernetes(ctx, cp.pki("packages", pkg))
-	if err != nil {
-		return err
-	}
-	cp.providerKubernetes = p
 	return nil
 }
 

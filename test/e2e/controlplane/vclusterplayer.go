@@ -7,20 +7,28 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"sigs.k8s.io/yaml"
 )
 
-// releaseFinalizer is the finalizer provider-helm (crossplane-runtime's managed reconciler) puts
-// on every Release it manages.
-const releaseFinalizer = "finalizer.managedresource.crossplane.io"
+// The vcluster player: what the vcluster control plane does once its pod runs. provider-helm is
+// real (it installs the real chart into the host, whose StatefulSet controller makes the
+// control plane's Pod, judged by the host's admission); a pod cannot run here (no kubelet), so
+// once that Pod exists the player starts what the pod would run: an API server and a controller
+// manager (a vcluster *is* both; its syncer and scheduler are what it adds) with the admission
+// configuration the installed chart gives it, and it writes the kubeconfig Secrets the syncer
+// writes. When the Release is deleted (provider-helm uninstalls the chart), the stand-in stops.
+
+var (
+	gvkStatefulSet = schema.GroupVersionKind{Group: "apps", Version: "v1", Kind: "StatefulSet"}
+	gvkConfigMap   = schema.GroupVersionKind{Version: "v1", Kind: "ConfigMap"}
+)
 
 // standIn is a kube-apiserver and its controller manager standing in for one tenant's virtual
-// cluster: a vcluster runs both (the syncer and scheduler are what it adds, and what cannot run
-// here). Without the namespace controller, a namespace deleted inside would never go.
+// cluster. Without the namespace controller, a namespace deleted inside would never go.
 type standIn struct {
 	api         *apiServer
 	controllers *process
@@ -50,20 +58,33 @@ func (cp *ControlPlane) StandIns() int {
 	return len(cp.standIns)
 }
 
-// playHelm does, for every Release, what provider-helm and the installed vcluster would.
-func (cp *ControlPlane) playHelm(ctx context.Context) error {
+// playVClusters starts a stand-in for every Release whose control plane Pod exists, and stops
+// those whose Release is being deleted or gone.
+func (cp *ControlPlane) playVClusters(ctx context.Context) error {
 	releases, err := cp.Host.List(ctx, gvkRelease, "")
 	if err != nil {
 		return err
 	}
+	live := map[string]bool{}
 	var errs []error
 	for i := range releases {
 		rel := &releases[i]
 		if rel.GetDeletionTimestamp() != nil {
-			errs = append(errs, cp.uninstall(ctx, rel))
 			continue
 		}
-		errs = append(errs, cp.install(ctx, rel))
+		live[tenantIDOf(rel)] = true
+		errs = append(errs, cp.runVCluster(ctx, rel))
+	}
+	cp.mu.Lock()
+	var gone []string
+	for id := range cp.standIns {
+		if !live[id] {
+			gone = append(gone, id)
+		}
+	}
+	cp.mu.Unlock()
+	for _, id := range gone {
+		cp.stopStandIn(id)
 	}
 	return errors.Join(errs...)
 }
@@ -72,56 +93,53 @@ func tenantIDOf(rel *unstructured.Unstructured) string {
 	return strings.TrimSuffix(rel.GetName(), "-vcluster")
 }
 
-// install brings the stand-in up, writes the syncer's kubeconfig Secrets, then does
-// provider-helm's part: finalizer, connection secret, deployed status.
-func (cp *ControlPlane) install(ctx context.Context, rel *unstructured.Unstructured) error {
-	id := tenantIDOf(rel)
-	s, err := cp.ensureStandIn(ctx, id, rel)
+// releaseName is the Helm release's name: the Release's external name.
+func releaseName(rel *unstructured.Unstructured) string {
+	if n := rel.GetAnnotations()["crossplane.io/external-name"]; n != "" {
+		return n
+	}
+	return rel.GetName()
+}
+
+// runVCluster starts the stand-in once the chart's control plane Pod exists (the first replica
+// is enough, as for a vcluster), then writes the syncer's Secrets.
+func (cp *ControlPlane) runVCluster(ctx context.Context, rel *unstructured.Unstructured) error {
+	ns, _, _ := unstructured.NestedString(rel.Object, "spec", "forProvider", "namespace")
+	name := releaseName(rel)
+	if _, found, err := cp.Host.Get(ctx, gvkPod, ns, name+"-0"); err != nil || !found {
+		return err // not admitted (yet): no virtual cluster
+	}
+	s, err := cp.ensureStandIn(ctx, tenantIDOf(rel), ns, name)
 	if err != nil {
 		return err
 	}
-	if !slices.Contains(rel.GetFinalizers(), releaseFinalizer) {
-		err := cp.Host.MergePatch(ctx, gvkRelease, "", rel.GetName(), map[string]any{
-			"metadata": map[string]any{"finalizers": append(rel.GetFinalizers(), releaseFinalizer)},
-		})
-		if err != nil {
-			return err
-		}
+	return cp.writeSyncerSecrets(ctx, rel, s)
+}
+
+func (cp *ControlPlane) stopStandIn(id string) {
+	cp.mu.Lock()
+	s := cp.standIns[id]
+	delete(cp.standIns, id)
+	cp.mu.Unlock()
+	if s != nil {
+		s.stop()
+		cp.opts.Logf("vcluster stand-in for %s stopped (release deleted)", id)
 	}
-	if err := cp.writeSyncerSecrets(ctx, rel, s); err != nil {
-		return err
-	}
-	if err := cp.publishConnection(ctx, rel); err != nil {
-		return err
-	}
-	if state, _, _ := unstructured.NestedString(rel.Object, "status", "atProvider", "state"); state == "deployed" {
-		return nil
-	}
-	status := object(gvkRelease, "", rel.GetName(), map[string]any{"status": map[string]any{
-		"conditions": []any{
-			condition("Ready", "True", "Available", ""),
-			condition("Synced", "True", "ReconcileSuccess", ""),
-		},
-		"atProvider": map[string]any{
-			"state": "deployed", "releaseDescription": "Install complete", "revision": int64(1),
-		},
-	}})
-	return cp.Host.ApplyStatus(ctx, status)
 }
 
 // ensureStandIn starts the tenant's stand-in API server once. It stores under its own etcd
-// prefix, as a vcluster keeps its own store, and reads the admission configuration the
-// Release's values give the virtual API server (admissionArgs).
-func (cp *ControlPlane) ensureStandIn(ctx context.Context, id string, rel *unstructured.Unstructured) (*standIn, error) {
+// prefix, as a vcluster keeps its own store, and runs with the admission configuration the
+// installed chart gives the virtual API server (admissionArgs).
+func (cp *ControlPlane) ensureStandIn(ctx context.Context, id, ns, release string) (*standIn, error) {
 	cp.mu.Lock()
 	s := cp.standIns[id]
 	cp.mu.Unlock()
 	if s != nil {
 		return s, nil
 	}
-	extra, err := admissionArgs(rel, filepath.Join(cp.Dir, "vcluster-"+id))
+	extra, err := cp.admissionArgs(ctx, ns, release, filepath.Join(cp.Dir, "vcluster-"+id))
 	if err != nil {
-		return nil, fmt.Errorf("release %s: %w", rel.GetName(), err)
+		return nil, fmt.Errorf("release %s/%s: %w", ns, release, err)
 	}
 	api, err := startAPIServer(ctx, cp.opts.Bins, cp.Dir, "vcluster-"+id, cp.etcd, "/vcluster/"+id, true, extra)
 	if err != nil {
@@ -150,15 +168,26 @@ func (cp *ControlPlane) ensureStandIn(ctx context.Context, id string, rel *unstr
 	return s, nil
 }
 
-// admissionArgs are the virtual API server's flags that name files, with the files written under
-// root exactly as the chart mounts them: --admission-control-config-file from
-// controlPlane.distro.k8s.apiServer.extraArgs; the volume mounted at its folder
-// (controlPlane.statefulSet.persistence.addVolumeMounts, addVolumes) is a ConfigMap, which the
-// chart renders from experimental.deploy.host.manifests; the file is that ConfigMap's key of the
-// same name. Any other extra argument is refused: the stand-in would not be the chart's API
-// server any more.
-func admissionArgs(rel *unstructured.Unstructured, root string) ([]string, error) {
-	values, _, _ := unstructured.NestedMap(rel.Object, "spec", "forProvider", "values")
+// admissionArgs are the virtual API server's flags that name files, read from what Helm
+// installed, with the files written under root where the pod would see them: the flag from
+// controlPlane.distro.k8s.apiServer.extraArgs of the chart's config Secret vc-config-<release>
+// (the values Helm rendered, which the vcluster reads at start), the file from the volume the
+// installed StatefulSet mounts at its folder, a ConfigMap the chart created on the host. Any
+// other extra argument is refused: the stand-in would not be the chart's API server any more.
+func (cp *ControlPlane) admissionArgs(ctx context.Context, ns, release, root string) ([]string, error) {
+	config, found, err := cp.Host.Get(ctx, gvkSecret, ns, "vc-config-"+release)
+	if err != nil || !found {
+		return nil, fmt.Errorf("the chart's config Secret vc-config-%s: found=%v %w", release, found, err)
+	}
+	encoded, _, _ := unstructured.NestedString(config.Object, "data", "config.yaml")
+	raw, err := base64.StdEncoding.DecodeString(encoded)
+	if err != nil {
+		return nil, err
+	}
+	var values map[string]any
+	if err := yaml.Unmarshal(raw, &values); err != nil {
+		return nil, fmt.Errorf("vc-config-%s: %w", release, err)
+	}
 	args, _, _ := unstructured.NestedStringSlice(values, "controlPlane", "distro", "k8s", "apiServer", "extraArgs")
 	var out []string
 	for _, a := range args {
@@ -166,7 +195,7 @@ func admissionArgs(rel *unstructured.Unstructured, root string) ([]string, error
 		if !ok {
 			return nil, fmt.Errorf("apiServer.extraArgs %q: not played", a)
 		}
-		data, err := mountedFile(values, path)
+		data, err := cp.mountedFile(ctx, ns, release, path)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", a, err)
 		}
@@ -182,47 +211,47 @@ func admissionArgs(rel *unstructured.Unstructured, root string) ([]string, error
 	return out, nil
 }
 
-// mountedFile is the content of the file at path in the control plane's container: a key of a
-// ConfigMap volume among the chart's added volumes, the ConfigMap one of the host manifests.
-func mountedFile(values map[string]any, path string) (string, error) {
-	persistence, _, _ := unstructured.NestedMap(values, "controlPlane", "statefulSet", "persistence")
-	mounts, _, _ := unstructured.NestedSlice(persistence, "addVolumeMounts")
-	volumes, _, _ := unstructured.NestedSlice(persistence, "addVolumes")
-	for _, m := range mounts {
-		mount, _ := m.(map[string]any)
-		key, ok := strings.CutPrefix(path, strings.TrimSuffix(str(mount["mountPath"]), "/")+"/")
-		if !ok {
-			continue
-		}
-		for _, v := range volumes {
-			vol, _ := v.(map[string]any)
-			if str(vol["name"]) != str(mount["name"]) {
+// mountedFile is the content of the file at path in the installed control plane's container:
+// the key of a ConfigMap volume the StatefulSet's pod template mounts at the file's folder.
+func (cp *ControlPlane) mountedFile(ctx context.Context, ns, release, path string) (string, error) {
+	sts, found, err := cp.Host.Get(ctx, gvkStatefulSet, ns, release)
+	if err != nil || !found {
+		return "", fmt.Errorf("StatefulSet %s: found=%v %w", release, found, err)
+	}
+	podSpec, _, _ := unstructured.NestedMap(sts.Object, "spec", "template", "spec")
+	containers, _, _ := unstructured.NestedSlice(podSpec, "containers")
+	volumes, _, _ := unstructured.NestedSlice(podSpec, "volumes")
+	for _, c := range containers {
+		mounts, _, _ := unstructured.NestedSlice(c.(map[string]any), "volumeMounts")
+		for _, m := range mounts {
+			mount, _ := m.(map[string]any)
+			key, ok := strings.CutPrefix(path, strings.TrimSuffix(str(mount["mountPath"]), "/")+"/")
+			if !ok {
 				continue
 			}
-			cm, _, _ := unstructured.NestedString(vol, "configMap", "name")
-			if cm == "" {
-				return "", fmt.Errorf("volume %s is not a ConfigMap", vol["name"])
-			}
-			manifests, _, _ := unstructured.NestedString(values, "experimental", "deploy", "host", "manifests")
-			objs, err := decodeAll([]byte(manifests))
-			if err != nil {
-				return "", fmt.Errorf("experimental.deploy.host.manifests: %w", err)
-			}
-			for _, o := range objs {
-				if o.GetKind() != "ConfigMap" || o.GetName() != cm {
+			for _, v := range volumes {
+				vol, _ := v.(map[string]any)
+				if str(vol["name"]) != str(mount["name"]) {
 					continue
 				}
-				data, found, _ := unstructured.NestedString(o.Object, "data", key)
+				name, _, _ := unstructured.NestedString(vol, "configMap", "name")
+				if name == "" {
+					return "", fmt.Errorf("volume %s is not a ConfigMap", vol["name"])
+				}
+				cm, found, err := cp.Host.Get(ctx, gvkConfigMap, ns, name)
+				if err != nil || !found {
+					return "", fmt.Errorf("ConfigMap %s/%s: found=%v %w", ns, name, found, err)
+				}
+				data, found, _ := unstructured.NestedString(cm.Object, "data", key)
 				if !found {
-					return "", fmt.Errorf("ConfigMap %s has no key %s", cm, key)
+					return "", fmt.Errorf("ConfigMap %s has no key %s", name, key)
 				}
 				return data, nil
 			}
-			return "", fmt.Errorf("ConfigMap %s is not among experimental.deploy.host.manifests", cm)
+			return "", fmt.Errorf("the StatefulSet mounts %s, which is not among its volumes", mount["name"])
 		}
-		return "", fmt.Errorf("no volume %s among controlPlane.statefulSet.persistence.addVolumes", mount["name"])
 	}
-	return "", fmt.Errorf("no volume mounted at its folder (controlPlane.statefulSet.persistence.addVolumeMounts)")
+	return "", fmt.Errorf("the StatefulSet %s mounts nothing at the file's folder", release)
 }
 
 // writeSyncerSecrets writes what the vcluster syncer writes on the host: one kubeconfig Secret
@@ -249,55 +278,34 @@ func (cp *ControlPlane) writeSyncerSecrets(ctx context.Context, rel *unstructure
 	return nil
 }
 
-// publishConnection copies spec.connectionDetails into the Release's connection secret, as
-// provider-helm does, owned by the Release so it goes with it.
-func (cp *ControlPlane) publishConnection(ctx context.Context, rel *unstructured.Unstructured) error {
-	ref, found, _ := unstructured.NestedStringMap(rel.Object, "spec", "writeConnectionSecretToRef")
-	if !found || ref["name"] == "" {
-		return nil
+// DataClaims names the volume claims of a tenant's data store in its host namespace, as the
+// chart's StatefulSets' volumeClaimTemplates (named "data") make them: data-<statefulset>-<n>,
+// with the etcd the chart deploys data-<release>-etcd-<n>.
+func DataClaims(rel *unstructured.Unstructured) (namespace string, names []string) {
+	values, _, _ := unstructured.NestedMap(rel.Object, "spec", "forProvider", "values")
+	ns, _, _ := unstructured.NestedString(rel.Object, "spec", "forProvider", "namespace")
+	statefulSet, replicas := releaseName(rel), intAt(values, 1, "controlPlane", "statefulSet", "highAvailability", "replicas")
+	if deploy, _, _ := unstructured.NestedBool(values, "controlPlane", "backingStore", "etcd", "deploy", "enabled"); deploy {
+		statefulSet += "-etcd"
+		replicas = intAt(values, 1, "controlPlane", "backingStore", "etcd", "deploy", "statefulSet", "highAvailability", "replicas")
 	}
-	details, _, _ := unstructured.NestedSlice(rel.Object, "spec", "connectionDetails")
-	data := map[string]any{}
-	for _, d := range details {
-		m, _ := d.(map[string]any)
-		if str(m["kind"]) != "Secret" {
-			return fmt.Errorf("release %s: connection detail from a %s: only Secrets are played", rel.GetName(), m["kind"])
-		}
-		src, found, err := cp.Host.Get(ctx, gvkSecret, str(m["namespace"]), str(m["name"]))
-		if err != nil || !found {
-			continue // not written yet: provider-helm publishes what it can read
-		}
-		key := strings.TrimPrefix(str(m["fieldPath"]), "data.")
-		if v, ok, _ := unstructured.NestedString(src.Object, "data", key); ok {
-			data[str(m["toConnectionSecretKey"])] = v
-		}
+	for i := range replicas {
+		names = append(names, fmt.Sprintf("data-%s-%d", statefulSet, i))
 	}
-	secret := object(gvkSecret, ref["namespace"], ref["name"], map[string]any{"data": data})
-	secret.SetOwnerReferences([]metav1.OwnerReference{{
-		APIVersion: gvkRelease.GroupVersion().String(), Kind: gvkRelease.Kind,
-		Name: rel.GetName(), UID: rel.GetUID(), Controller: ptr(true),
-	}})
-	return cp.Host.ApplyObject(ctx, secret)
+	return ns, names
 }
 
-// uninstall is the chart's removal: the stand-in stops, then provider-helm lets the Release go.
-func (cp *ControlPlane) uninstall(ctx context.Context, rel *unstructured.Unstructured) error {
-	id := tenantIDOf(rel)
-	cp.mu.Lock()
-	s := cp.standIns[id]
-	delete(cp.standIns, id)
-	cp.mu.Unlock()
-	if s != nil {
-		s.stop()
-		cp.opts.Logf("vcluster stand-in for %s stopped (release deleted)", id)
+// intAt reads a whole number from the values (JSON numbers decode as int64 or float64).
+func intAt(m map[string]any, def int, path ...string) int {
+	v, found, _ := unstructured.NestedFieldNoCopy(m, path...)
+	if !found {
+		return def
 	}
-	if !slices.Contains(rel.GetFinalizers(), releaseFinalizer) {
-		return nil
+	switch n := v.(type) {
+	case int64:
+		return int(n)
+	case float64:
+		return int(n)
 	}
-	rest := slices.DeleteFunc(slices.Clone(rel.GetFinalizers()), func(f string) bool { return f == releaseFinalizer })
-	return cp.Host.MergePatch(ctx, gvkRelease, "", rel.GetName(), map[string]any{
-		"metadata": map[string]any{"finalizers": rest, "resourceVersion": rel.GetResourceVersion()},
-	})
+	return def
 }
-
-func ptr[T any](v T) *T { return &v }
