@@ -61,7 +61,10 @@ const (
 	installerUID        int64 = 65532
 )
 
-// registrarScript reads the token, fetches the import manifest and applies it. The token and
+// registrarScript reads the token, fetches the import manifest and applies it. A key that is
+// not there prints "<no value>" in kubectl's go-template, so the fallback to the token in the
+// ClusterRegistrationToken's status (Rancher before 2.13.8) reads it with "with": on later
+// Rancher the status has no token, and the script must say so rather than fetch "<no value>". The token and
 // the manifest stay in shell variables and files in $HOME, a memory-backed volume; nothing
 // prints them (kubectl apply -f <URL> would print the address, token included, on error; curl -S
 // does not).
@@ -72,7 +75,7 @@ if [ ! -s "$HOME/vcluster.kubeconfig" ]; then echo "cannot read the virtual clus
 rancher() { if [ -n "${RANCHER_KUBECONFIG:-}" ]; then kubectl --kubeconfig "$RANCHER_KUBECONFIG" "$@"; else kubectl "$@"; fi; }
 token=$(rancher -n "$CLUSTER_ID" get secret crt-token-default-token -o "go-template={{index .data \"token\"}}" 2>/dev/null | base64 -d) || token=""
 if [ -z "$token" ]; then
-  token=$(rancher -n "$CLUSTER_ID" get clusterregistrationtokens.management.cattle.io default-token -o "go-template={{with .status}}{{.token}}{{end}}")
+  token=$(rancher -n "$CLUSTER_ID" get clusterregistrationtokens.management.cattle.io default-token -o "go-template={{with .status}}{{with .token}}{{.}}{{end}}{{end}}")
 fi
 if [ -z "$token" ]; then echo "Rancher has no registration token for cluster $CLUSTER_ID yet" >&2; exit 1; fi
 curl -fsS ${RANCHER_CA:+--cacert "$RANCHER_CA"} -o "$HOME/import.yaml" "$RANCHER_URL/v3/import/${token}_${CLUSTER_ID}.yaml"
