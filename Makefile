@@ -29,7 +29,7 @@ VERSION ?= v0.0.0-dev
 REGISTRY ?= xpkg.crossplane.io/tenantcluster
 XPKG_DIR := $(BIN)/xpkg
 
-.PHONY: image xpkg help build generate check-generated check-packages test vet fleet chart render validate lint vuln fuzz tools clean e2e e2e-bins demo
+.PHONY: image xpkg help build generate check-generated check-packages test vet fleet chart render validate lint vuln fuzz bench bench-check tools clean e2e e2e-bins demo
 
 help: ## List the targets.
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -99,6 +99,22 @@ xpkg: image $(CROSSPLANE) ## Build the Function (image embedded) and Configurati
 	@# And as the crossplane CLI reads it: the Configuration's dependencies.
 	@$(CROSSPLANE) xpkg extract --from-xpkg $(XPKG_DIR)/configuration-tenantcluster-$(VERSION).xpkg -o $(XPKG_DIR)/configuration-tenantcluster-$(VERSION).gz
 	@zcat $(XPKG_DIR)/configuration-tenantcluster-$(VERSION).gz | awk '/^  dependsOn:/ { on = 1 } on && /^---/ { exit } on'
+
+BENCHCOUNT ?= 5
+LOAD_DURATION ?= 10s
+LOAD_STREAMS ?= 1,32
+bench: $(FUNCTION) ## Benchmark RunFunction in process and under gRPC load beside a floor function; write the tables into docs/performance.md.
+	$(GO) test ./fn -run '^$$' -bench . -benchmem -count $(BENCHCOUNT) | tee $(BIN)/bench.txt
+	$(GO) run ./hack/benchtable -doc docs/performance.md < $(BIN)/bench.txt
+	$(GO) run ./hack/loadrun -function $(FUNCTION) -doc docs/performance.md -streams $(LOAD_STREAMS) -duration $(LOAD_DURATION)
+
+bench-check: $(FUNCTION) ## What CI runs of make bench: every benchmark once and a 1 s load, into a copy of the document (the numbers are not kept).
+	@mkdir -p $(BIN)
+	$(GO) test ./fn -run '^$$' -bench . -benchmem -benchtime 1x > $(BIN)/bench-check.txt
+	cp docs/performance.md $(BIN)/performance-check.md
+	$(GO) run ./hack/benchtable -doc $(BIN)/performance-check.md < $(BIN)/bench-check.txt
+	$(GO) run ./hack/loadrun -function $(FUNCTION) -doc $(BIN)/performance-check.md -streams 1,4 -duration 1s
+	@grep -q 'RunFunction/full/3-connected' $(BIN)/performance-check.md && grep -q '| floor | 4 |' $(BIN)/performance-check.md
 
 FUZZTIME ?= 30s
 fuzz: ## Fuzz RunFunction for FUZZTIME (default 30s).

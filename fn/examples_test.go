@@ -18,6 +18,7 @@ import (
 
 	inputv1beta1 "github.com/tenantcluster/function-tenantcluster/apis/input/v1beta1"
 	"github.com/tenantcluster/function-tenantcluster/internal/claim"
+	"github.com/tenantcluster/function-tenantcluster/internal/requests"
 )
 
 // sharedDir is ../shared beside the repository (CI puts it there), or $TENANTCLUSTER_SHARED.
@@ -49,34 +50,13 @@ func exampleFiles(t *testing.T) []string {
 }
 
 // compositionInput returns the function input of a Composition's tenantcluster step.
-func compositionInput(t *testing.T, path string) *structpb.Struct {
+func compositionInput(t testing.TB, path string) *structpb.Struct {
 	t.Helper()
-	raw, err := os.ReadFile(path) //nolint:gosec // test fixture
+	in, err := requests.CompositionInput(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var comp struct {
-		Spec struct {
-			Pipeline []struct {
-				Step  string         `json:"step"`
-				Input map[string]any `json:"input"`
-			} `json:"pipeline"`
-		} `json:"spec"`
-	}
-	if err := yaml.Unmarshal(raw, &comp); err != nil {
-		t.Fatalf("cannot parse %s: %v", path, err)
-	}
-	for _, s := range comp.Spec.Pipeline {
-		if s.Step == "tenantcluster" {
-			in, err := structpb.NewStruct(s.Input)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return in
-		}
-	}
-	t.Fatalf("%s has no tenantcluster step", path)
-	return nil
+	return in
 }
 
 // renderExample runs the function on an example the way `make render` does.

@@ -1,17 +1,15 @@
 package fn
 
 import (
-	"os"
 	"path/filepath"
 	"slices"
-	"strings"
 	"testing"
 
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
 	"github.com/google/go-cmp/cmp"
 	"google.golang.org/protobuf/testing/protocmp"
-	"google.golang.org/protobuf/types/known/structpb"
-	"sigs.k8s.io/yaml"
+
+	"github.com/tenantcluster/function-tenantcluster/internal/requests"
 )
 
 // readObserved reads an examples/observed folder into the observed composed resources of a
@@ -20,11 +18,11 @@ import (
 // dirs may list several folders, comma-separated, relative to examples/observed: they are layered
 // the way `make render OBSERVED=a,b` layers them (examples/observed/rancher/ holds each step of
 // the registration as what is new at that step).
-func readObserved(t *testing.T, dirs string) map[string]*fnv1.Resource {
+func readObserved(t testing.TB, dirs string) map[string]*fnv1.Resource {
 	t.Helper()
-	out := map[string]*fnv1.Resource{}
-	for _, dir := range strings.Split(dirs, ",") {
-		readObservedDir(t, filepath.Join("..", "examples", "observed", dir), out)
+	out, err := requests.Observed(filepath.Join("..", "examples", "observed"), dirs)
+	if err != nil {
+		t.Fatal(err)
 	}
 	return out
 }
@@ -37,35 +35,6 @@ func addObserved(t *testing.T, req *fnv1.RunFunctionRequest, dirs string) {
 	}
 	for name, r := range readObserved(t, dirs) {
 		req.Observed.Resources[name] = r
-	}
-}
-
-func readObservedDir(t *testing.T, dir string, out map[string]*fnv1.Resource) {
-	t.Helper()
-	files, err := filepath.Glob(filepath.Join(dir, "*.yaml"))
-	if err != nil || len(files) == 0 {
-		t.Fatalf("no observed resources in %s: %v", dir, err)
-	}
-	for _, f := range files {
-		raw, err := os.ReadFile(f) //nolint:gosec // test fixture
-		if err != nil {
-			t.Fatal(err)
-		}
-		m := map[string]any{}
-		if err := yaml.Unmarshal(raw, &m); err != nil {
-			t.Fatalf("%s: %v", f, err)
-		}
-		meta, _ := m["metadata"].(map[string]any)
-		ann, _ := meta["annotations"].(map[string]any)
-		name, _ := ann["crossplane.io/composition-resource-name"].(string)
-		if name == "" {
-			t.Fatalf("%s has no crossplane.io/composition-resource-name annotation", f)
-		}
-		s, err := structpb.NewStruct(m)
-		if err != nil {
-			t.Fatal(err)
-		}
-		out[name] = &fnv1.Resource{Resource: s}
 	}
 }
 

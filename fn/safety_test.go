@@ -14,9 +14,8 @@ import (
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
 	"github.com/google/go-cmp/cmp"
 	"google.golang.org/protobuf/proto"
-	"google.golang.org/protobuf/types/known/structpb"
 
-	"github.com/tenantcluster/function-tenantcluster/internal/claim"
+	"github.com/tenantcluster/function-tenantcluster/internal/requests"
 )
 
 // observedHistories are the orders a tenant's observed state goes through, each step a
@@ -46,30 +45,11 @@ func rancherHistory(last string) []string {
 // exampleRequest is the request Crossplane sends for an example at one step of its history: the
 // observed resources of that step, and the XR status the previous step wrote (facts the function
 // keeps in status are read back from there).
-func exampleRequest(t *testing.T, path, step string, status map[string]any) *fnv1.RunFunctionRequest {
+func exampleRequest(t testing.TB, path, step string, status map[string]any) *fnv1.RunFunctionRequest {
 	t.Helper()
-	xr, err := claim.ReadXR(path)
+	req, err := requests.Example("..", path, step, status)
 	if err != nil {
 		t.Fatal(err)
-	}
-	if status != nil {
-		xr["status"] = status
-	}
-	s, err := structpb.NewStruct(xr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	comp := filepath.Join("..", "apis", "composition.yaml")
-	if claim.IsNamespaced(xr) {
-		comp = filepath.Join("..", "examples", "v2", "composition.yaml")
-	}
-	req := &fnv1.RunFunctionRequest{
-		Meta:     &fnv1.RequestMeta{Tag: "t"},
-		Input:    compositionInput(t, comp),
-		Observed: &fnv1.State{Composite: &fnv1.Resource{Resource: s}},
-	}
-	if step != "" {
-		req.Observed.Resources = readObserved(t, step)
 	}
 	return req
 }

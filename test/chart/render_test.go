@@ -26,6 +26,7 @@ import (
 
 	"github.com/tenantcluster/function-tenantcluster/fn"
 	"github.com/tenantcluster/function-tenantcluster/internal/claim"
+	"github.com/tenantcluster/function-tenantcluster/internal/requests"
 )
 
 // repo is the function's repository: this module lives in test/chart.
@@ -131,28 +132,11 @@ func compose(t *testing.T, tc tenant) release {
 // compositionInput is the function input of the shipped Composition (apis/composition.yaml).
 func compositionInput(t *testing.T) map[string]any {
 	t.Helper()
-	raw, err := os.ReadFile(filepath.Join(repo, "apis", "composition.yaml"))
+	in, err := requests.CompositionInput(filepath.Join(repo, "apis", "composition.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	var comp struct {
-		Spec struct {
-			Pipeline []struct {
-				Step  string         `json:"step"`
-				Input map[string]any `json:"input"`
-			} `json:"pipeline"`
-		} `json:"spec"`
-	}
-	if err := yaml.Unmarshal(raw, &comp); err != nil {
-		t.Fatal(err)
-	}
-	for _, s := range comp.Spec.Pipeline {
-		if s.Step == "tenantcluster" {
-			return s.Input
-		}
-	}
-	t.Fatal("apis/composition.yaml has no tenantcluster step")
-	return nil
+	return in.AsMap()
 }
 
 func jsonRoundTrip(t *testing.T, v map[string]any) map[string]any {
