@@ -29,9 +29,15 @@ func (o observedState) get(name resource.Name) *composed.Unstructured {
 	return oc.Resource
 }
 
-// isReady reports whether an observed managed resource has condition Ready=True.
+// isReady reports whether an observed managed resource has condition Ready=True. Conditions are
+// read from the object as it is (manifestCondition), not through GetCondition, which converts
+// the whole status on every call: a fifth of a call's time, for one field.
 func isReady(u *composed.Unstructured) bool {
-	return u != nil && u.GetCondition(xpv1.TypeReady).Status == corev1.ConditionTrue
+	if u == nil {
+		return false
+	}
+	status, _, _ := manifestCondition(u.Object, string(xpv1.TypeReady))
+	return status == string(corev1.ConditionTrue)
 }
 
 // syncProblem is the provider's error on the first of the named observed resources that is not
@@ -44,8 +50,8 @@ func syncProblem(observed observedState, names ...resource.Name) string {
 		if u == nil {
 			continue
 		}
-		if c := u.GetCondition(xpv1.TypeSynced); c.Status == corev1.ConditionFalse {
-			return fmt.Sprintf(" The provider cannot sync %s %s: %s", u.GetKind(), u.GetName(), c.Message)
+		if status, message, _ := manifestCondition(u.Object, string(xpv1.TypeSynced)); status == string(corev1.ConditionFalse) {
+			return fmt.Sprintf(" The provider cannot sync %s %s: %s", u.GetKind(), u.GetName(), message)
 		}
 	}
 	return ""
@@ -121,7 +127,8 @@ func manifestString(m map[string]any, fields ...string) string {
 // manifestCondition finds a condition of an observed manifest by type; ok is false when the
 // manifest has none of that type.
 func manifestCondition(m map[string]any, typ string) (status, message string, ok bool) {
-	conds, _, _ := unstructured.NestedSlice(m, "status", "conditions")
+	raw, _, _ := unstructured.NestedFieldNoCopy(m, "status", "conditions")
+	conds, _ := raw.([]any)
 	for _, c := range conds {
 		cm, _ := c.(map[string]any)
 		if t, _ := cm["type"].(string); t == typ {

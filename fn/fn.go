@@ -29,7 +29,8 @@ const internalError = "internal error in function-tenantcluster, please report i
 type Function struct {
 	fnv1.UnimplementedFunctionRunnerServiceServer
 
-	log logging.Logger
+	log    logging.Logger
+	inputs inputCache
 }
 
 // NewFunction returns a Function that logs to log.
@@ -52,7 +53,7 @@ func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) 
 		}
 	}()
 
-	in, err := decodeInput(req)
+	in, err := f.inputs.get(req)
 	if err != nil {
 		response.Fatal(rsp, err)
 		return rsp, nil

@@ -314,26 +314,30 @@ func observedRelease(u *composed.Unstructured) releaseObservation {
 	if u == nil {
 		return releaseObservation{}
 	}
-	var r helmv1beta1.Release
-	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(u.UnstructuredContent(), &r); err != nil {
-		// An observed Release we cannot read is reported as not ready, never dropped.
-		return releaseObservation{seen: true, message: "cannot read the observed Release: " + err.Error()}
+	// Only the status is read (and typed): converting the whole Release, values and all, cost
+	// more than everything else the layer does.
+	var status helmv1beta1.ReleaseStatus
+	if raw, ok := u.Object["status"].(map[string]any); ok {
+		if err := runtime.DefaultUnstructuredConverter.FromUnstructured(raw, &status); err != nil {
+			// An observed Release we cannot read is reported as not ready, never dropped.
+			return releaseObservation{seen: true, message: "cannot read the observed Release: " + err.Error()}
+		}
 	}
 	o := releaseObservation{
 		seen:     true,
-		state:    string(r.Status.AtProvider.State),
-		message:  r.Status.AtProvider.ReleaseDescription,
-		revision: int64(r.Status.AtProvider.Revision),
+		state:    string(status.AtProvider.State),
+		message:  status.AtProvider.ReleaseDescription,
+		revision: int64(status.AtProvider.Revision),
 		// provider-helm counts its rollbacks in status.failed and resets it once deployed.
-		rollbacks: r.Status.Failed,
+		rollbacks: status.Failed,
 	}
 	// provider-helm sets Ready only once the release is deployed, matches the desired spec, and
 	// its connection details (the kubeconfigs) were read; Helm's state must agree.
 	o.ready = isReady(u) && o.state == "deployed"
-	if synced := u.GetCondition("Synced"); synced.Status == corev1.ConditionFalse {
-		o.kubeconfigMissing = strings.Contains(synced.Message, connectionDetailsError)
+	if synced, message, _ := manifestCondition(u.Object, "Synced"); synced == string(corev1.ConditionFalse) {
+		o.kubeconfigMissing = strings.Contains(message, connectionDetailsError)
 		if o.message == "" || o.kubeconfigMissing {
-			o.message = synced.Message
+			o.message = message
 		}
 	}
 	return o

@@ -1,6 +1,9 @@
 package fn
 
 import (
+	"strings"
+	"sync"
+
 	"sigs.k8s.io/yaml"
 )
 
@@ -71,7 +74,7 @@ func (t *tenant) admissionConfiguration() map[string]any {
 // values into the control plane's pod annotations, so a changed level restarts the API server,
 // which reads the file only when it starts.
 func (t *tenant) podSecurityManifests() (string, error) {
-	config, err := yaml.Marshal(t.admissionConfiguration())
+	config, err := t.admissionConfigurationYAML()
 	if err != nil {
 		return "", err
 	}
@@ -83,7 +86,25 @@ func (t *tenant) podSecurityManifests() (string, error) {
 			"namespace": t.hostNamespace,
 			"labels":    map[string]any{labelManagedBy: managedBy, labelTenant: t.id},
 		},
-		"data": map[string]any{podSecurityFile: string(config)},
+		"data": map[string]any{podSecurityFile: config},
 	})
 	return string(cm), err
+}
+
+// admissionConfigurations keeps each admission configuration rendered once: it depends only on
+// the level and the exemptions (six possible files), and rendering it through YAML on every
+// call was a tenth of a call's time.
+var admissionConfigurations sync.Map // "<level>/<exemptions>" -> string
+
+func (t *tenant) admissionConfigurationYAML() (string, error) {
+	key := string(t.podSecurity) + "/" + strings.Join(t.virtualPodSecurityExemptions(), ",")
+	if cached, ok := admissionConfigurations.Load(key); ok {
+		return cached.(string), nil
+	}
+	config, err := yaml.Marshal(t.admissionConfiguration())
+	if err != nil {
+		return "", err
+	}
+	admissionConfigurations.Store(key, string(config))
+	return string(config), nil
 }
