@@ -28,17 +28,17 @@ var (
 )
 
 // installedRelease is the tenant's Release as composed: its host namespace and Helm release name.
-func installedRelease(t *testing.T, ns, name string) (hostNS, release string, rel *unstructured.Unstructured) {
+func installedRelease(t *testing.T, ns, name string) (hostNS, release string) {
 	t.Helper()
 	for _, s := range composed(t, ns, name) {
 		if s.GVK.Kind == "Release" && s.Object != nil {
 			hostNS, _, _ = unstructured.NestedString(s.Object.Object, "spec", "forProvider", "namespace")
 			release = s.Object.GetAnnotations()["crossplane.io/external-name"]
-			return hostNS, release, s.Object
+			return hostNS, release
 		}
 	}
 	t.Fatalf("%s/%s composed no Release", ns, name)
-	return "", "", nil
+	return "", ""
 }
 
 // sizeProfile is the platform's size profile from the installed Composition's function input.
@@ -71,7 +71,7 @@ func assertHostIsolation(t *testing.T, claim *unstructured.Unstructured) {
 	ns, name := claim.GetNamespace(), claim.GetName()
 	size, _, _ := unstructured.NestedString(claim.Object, "spec", "size")
 	profile := sizeProfile(t, size)
-	hostNS, release, _ := installedRelease(t, ns, name)
+	hostNS, release := installedRelease(t, ns, name)
 
 	wantQuota := nestedStrings(profile, "quota")
 	maps.Copy(wantQuota, nestedStrings(claim.Object, "spec", "resources", "quota"))
@@ -157,7 +157,7 @@ func assertHostIsolation(t *testing.T, claim *unstructured.Unstructured) {
 //   - the same Pod with a host path volume is refused by the enforced level.
 func assertControlPlanePodSecurity(t *testing.T, claim *unstructured.Unstructured) {
 	t.Helper()
-	hostNS, release, _ := installedRelease(t, claim.GetNamespace(), claim.GetName())
+	hostNS, release := installedRelease(t, claim.GetNamespace(), claim.GetName())
 	nsObj, _, err := cp.Host.Get(runCtx, gvkNamespace, "", hostNS)
 	if err != nil {
 		t.Fatal(err)

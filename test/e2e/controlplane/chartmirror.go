@@ -6,7 +6,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"net/url"
 	"os"
 	"path/filepath"
 	"sync"
@@ -142,8 +141,7 @@ func (cp *ControlPlane) ChartFetches() map[string]int {
 // env is what provider-helm needs to reach the repository: the proxy and the run's CA as its
 // trust store. Loopback addresses (the host API server) never go through a proxy in Go.
 func (m *chartMirror) env(caFile string) []string {
-	u, _ := url.Parse(m.proxyURL)
-	return []string{"HTTPS_PROXY=" + u.String(), "SSL_CERT_FILE=" + caFile}
+	return []string{"HTTPS_PROXY=" + m.proxyURL, "SSL_CERT_FILE=" + caFile}
 }
 
 func (m *chartMirror) stop() {
