@@ -9,6 +9,10 @@ import (
 	"testing"
 
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
+
+	"github.com/tenantcluster/function-tenantcluster/internal/layers/rancher"
+	"github.com/tenantcluster/function-tenantcluster/internal/layers/vcluster"
+	"github.com/tenantcluster/function-tenantcluster/internal/tenant/tenanttest"
 )
 
 // minimumInput is a platform whose one size sets a per-container minimum.
@@ -29,14 +33,14 @@ sizes:
 // function refuses a claim, so that TestErrorCatalogue sees every message the function can give.
 func catalogueOnlyCases() map[string]refusalCase {
 	return map[string]refusalCase{
-		"VersionNotOffered":            {reason: "A version the platform does not offer.", xr: claimXR(`spec: {kubernetesVersion: "1.30"}`)},
-		"SizeNotOffered":               {reason: "A size the platform does not offer.", xr: claimXR(`spec: {size: huge}`)},
-		"PodSecurityNotAStandard":      {reason: "A level that is not a Pod Security Standard (a v2 XR without the claim's enum).", xr: claimXR(`spec: {isolation: {podSecurity: strict}}`)},
-		"PodSecurityBelowFloor":        {reason: "A level looser than the platform's floor.", xr: claimXR(`spec: {isolation: {podSecurity: privileged}}`)},
-		"QuotaNegative":                {reason: "A negative quota.", input: boundedInput, xr: claimXR(`spec: {resources: {quota: {requests.cpu: "-1"}}}`)},
-		"ContainerDefaultBelowMinimum": {reason: "A container default below the profile's minimum.", input: minimumInput, xr: claimXR(`spec: {resources: {containerDefaults: {requests: {memory: 1Ki}}}}`)},
-		"ContainerDefaultNotPositive":  {reason: "A container default of zero.", xr: claimXR(`spec: {resources: {containerDefaults: {limits: {ephemeral-storage: "0"}}}}`)},
-		"EgressNotACIDR":               {reason: "An egress range that is not a CIDR (a v2 XR without the claim's CEL rule).", input: boundedInput, xr: claimXR(`spec: {isolation: {network: {egressCIDRs: ["10.20.0.0/33"]}}}`)},
+		"VersionNotOffered":            {reason: "A version the platform does not offer.", xr: tenanttest.ClaimXR(`spec: {kubernetesVersion: "1.30"}`)},
+		"SizeNotOffered":               {reason: "A size the platform does not offer.", xr: tenanttest.ClaimXR(`spec: {size: huge}`)},
+		"PodSecurityNotAStandard":      {reason: "A level that is not a Pod Security Standard (a v2 XR without the claim's enum).", xr: tenanttest.ClaimXR(`spec: {isolation: {podSecurity: strict}}`)},
+		"PodSecurityBelowFloor":        {reason: "A level looser than the platform's floor.", xr: tenanttest.ClaimXR(`spec: {isolation: {podSecurity: privileged}}`)},
+		"QuotaNegative":                {reason: "A negative quota.", input: boundedInput, xr: tenanttest.ClaimXR(`spec: {resources: {quota: {requests.cpu: "-1"}}}`)},
+		"ContainerDefaultBelowMinimum": {reason: "A container default below the profile's minimum.", input: minimumInput, xr: tenanttest.ClaimXR(`spec: {resources: {containerDefaults: {requests: {memory: 1Ki}}}}`)},
+		"ContainerDefaultNotPositive":  {reason: "A container default of zero.", xr: tenanttest.ClaimXR(`spec: {resources: {containerDefaults: {limits: {ephemeral-storage: "0"}}}}`)},
+		"EgressNotACIDR":               {reason: "An egress range that is not a CIDR (a v2 XR without the claim's CEL rule).", input: boundedInput, xr: tenanttest.ClaimXR(`spec: {isolation: {network: {egressCIDRs: ["10.20.0.0/33"]}}}`)},
 	}
 }
 
@@ -138,8 +142,8 @@ func TestCatalogueNamesTheReasons(t *testing.T) {
 		}
 	}
 	want := []string{
-		reasonReleasePending, reasonKubeconfigPending, reasonReleaseFailed,
-		reasonClusterPending, reasonAgentPending, reasonAgentInstallFailed, reasonDisconnected,
+		vcluster.ReasonReleasePending, vcluster.ReasonKubeconfigPending, vcluster.ReasonReleaseFailed,
+		rancher.ReasonClusterPending, rancher.ReasonAgentPending, rancher.ReasonAgentInstallFailed, rancher.ReasonDisconnected,
 	}
 	sort.Strings(got)
 	sort.Strings(want)

@@ -1,9 +1,7 @@
 package fn
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"os"
 	"path/filepath"
 	"sort"
@@ -12,27 +10,16 @@ import (
 	"github.com/crossplane/function-sdk-go/logging"
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
 	"github.com/google/go-cmp/cmp"
-	"github.com/santhosh-tekuri/jsonschema/v6"
 	"google.golang.org/protobuf/types/known/structpb"
 	"sigs.k8s.io/yaml"
 
 	inputv1beta1 "github.com/tenantcluster/function-tenantcluster/apis/input/v1beta1"
 	"github.com/tenantcluster/function-tenantcluster/internal/claim"
+	"github.com/tenantcluster/function-tenantcluster/internal/compose"
+	"github.com/tenantcluster/function-tenantcluster/internal/layers/namespace"
 	"github.com/tenantcluster/function-tenantcluster/internal/requests"
+	"github.com/tenantcluster/function-tenantcluster/internal/valuesschema"
 )
-
-// sharedDir is ../shared beside the repository (CI puts it there), or $TENANTCLUSTER_SHARED.
-func sharedDir(t *testing.T) string {
-	t.Helper()
-	dir := os.Getenv("TENANTCLUSTER_SHARED")
-	if dir == "" {
-		dir = filepath.Join("..", "..", "shared")
-	}
-	if _, err := os.Stat(filepath.Join(dir, "schemas")); err != nil {
-		t.Fatalf("cannot find the shared folder (schemas, CRDs) at %s: put it beside the clone as ../shared, or run make test SHARED=<path> (go test: TENANTCLUSTER_SHARED=<path>): %v", dir, err)
-	}
-	return dir
-}
 
 // exampleFiles lists every example a tenant or platform engineer might render.
 func exampleFiles(t *testing.T) []string {
@@ -101,11 +88,11 @@ func renderExampleObserved(t *testing.T, path string, observed map[string]*fnv1.
 // Release pins the chart version of the shipped Composition exactly and that its values are valid
 // for that chart version's values schema (which rejects unknown keys almost everywhere).
 func TestExamplesRenderValidVClusterValues(t *testing.T) {
-	shared := sharedDir(t)
+	shared := valuesschema.SharedDir(t)
 	for _, path := range exampleFiles(t) {
 		t.Run(filepath.Base(filepath.Dir(path))+"/"+filepath.Base(path), func(t *testing.T) {
 			rsp := renderExample(t, path)
-			release := rsp.GetDesired().GetResources()[string(resourceVCluster)].GetResource().AsMap()
+			release := rsp.GetDesired().GetResources()[string(compose.ResourceVCluster)].GetResource().AsMap()
 			if release == nil {
 				t.Fatalf("%s: no vcluster Release in the desired state", path)
 			}
@@ -114,8 +101,8 @@ func TestExamplesRenderValidVClusterValues(t *testing.T) {
 			if version != "0.36.1" {
 				t.Errorf("%s: chart version is %q, want exactly 0.36.1 (the shipped Composition's pin)", path, version)
 			}
-			schema := compileValuesSchema(t, filepath.Join(shared, "schemas", "vcluster", "v"+version, "values.schema.json"))
-			if err := schema.Validate(jsonInstance(t, withoutNulls(fp["values"].(map[string]any)))); err != nil {
+			schema := valuesschema.Compile(t, filepath.Join(shared, "schemas", "vcluster", "v"+version, "values.schema.json"))
+			if err := schema.Validate(valuesschema.Instance(t, valuesschema.WithoutNulls(fp["values"].(map[string]any)))); err != nil {
 				t.Errorf("%s: the vcluster values do not validate against the chart %s schema:\n%v", path, version, err)
 			}
 		})
@@ -125,64 +112,29 @@ func TestExamplesRenderValidVClusterValues(t *testing.T) {
 // TestValuesSchemaCatchesMistakes makes sure the schema check above can fail: a misspelt key and
 // a value of the wrong type are rejected.
 func TestValuesSchemaCatchesMistakes(t *testing.T) {
-	schema := compileValuesSchema(t, filepath.Join(sharedDir(t), "schemas", "vcluster", "v0.36.1", "values.schema.json"))
+	schema := valuesschema.Compile(t, filepath.Join(valuesschema.SharedDir(t), "schemas", "vcluster", "v0.36.1", "values.schema.json"))
 	cases := map[string]map[string]any{
 		"UnknownKey": {"controlPlane": map[string]any{"distro": map[string]any{"k8s": map[string]any{"enable": true}}}},
 		"WrongType":  {"policies": map[string]any{"podSecurityStandard": 3}},
 	}
 	for name, values := range cases {
 		t.Run(name, func(t *testing.T) {
-			if err := schema.Validate(jsonInstance(t, values)); err == nil {
+			if err := schema.Validate(valuesschema.Instance(t, values)); err == nil {
 				t.Errorf("values %v validated, want a schema error", values)
 			}
 		})
 	}
 }
 
-func compileValuesSchema(t *testing.T, path string) *jsonschema.Schema {
-	t.Helper()
-	raw, err := os.ReadFile(path) //nolint:gosec // test fixture
-	if err != nil {
-		t.Fatalf("no values schema for this chart version: %v", err)
-	}
-	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(raw))
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := jsonschema.NewCompiler()
-	if err := c.AddResource("values.schema.json", doc); err != nil {
-		t.Fatal(err)
-	}
-	s, err := c.Compile("values.schema.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
-}
-
-// jsonInstance converts values to the JSON form the validator expects.
-func jsonInstance(t *testing.T, v any) any {
-	t.Helper()
-	b, err := json.Marshal(v)
-	if err != nil {
-		t.Fatal(err)
-	}
-	inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(b))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return inst
-}
-
 // TestFullExampleIsolation renders examples/claims/full.yaml with the shipped Composition and
 // checks the isolation the tenant gets: the medium profile's quota with the claim's two raised
 // entries, the limit range with the claim's container defaults, network policies with no public
 // egress but the one database range and Rancher's address on Rancher's port, and Pod Security
-// restricted in the virtual cluster (virtualpodsecurity.go), with the host namespace enforcing baseline (what Rancher's
-// agent needs, see hostPodSecurity) and still auditing and warning at restricted.
+// restricted in the virtual cluster (the vcluster layer), with the host namespace enforcing baseline (what Rancher's
+// agent needs, see tenant.HostPodSecurity) and still auditing and warning at restricted.
 func TestFullExampleIsolation(t *testing.T) {
 	rsp := renderExample(t, filepath.Join("..", "examples", "claims", "full.yaml"))
-	release := rsp.GetDesired().GetResources()[string(resourceVCluster)].GetResource().AsMap()
+	release := rsp.GetDesired().GetResources()[string(compose.ResourceVCluster)].GetResource().AsMap()
 	values := release["spec"].(map[string]any)["forProvider"].(map[string]any)["values"].(map[string]any)
 	want := map[string]any{}
 	if err := yaml.Unmarshal([]byte(`
@@ -223,9 +175,9 @@ networkPolicy:
 	if diff := cmp.Diff(want, values["policies"]); diff != "" {
 		t.Errorf("policies of full.yaml: -want, +got:\n%s", diff)
 	}
-	ns := rsp.GetDesired().GetResources()[string(resourceNamespace)].GetResource().AsMap()
+	ns := rsp.GetDesired().GetResources()[string(compose.ResourceNamespace)].GetResource().AsMap()
 	labels := ns["spec"].(map[string]any)["forProvider"].(map[string]any)["manifest"].(map[string]any)["metadata"].(map[string]any)["labels"].(map[string]any)
-	for l, level := range map[string]string{labelPSAEnforce: "baseline", labelPSAAudit: "restricted", labelPSAWarn: "restricted"} {
+	for l, level := range map[string]string{namespace.LabelPSAEnforce: "baseline", namespace.LabelPSAAudit: "restricted", namespace.LabelPSAWarn: "restricted"} {
 		if labels[l] != level {
 			t.Errorf("host namespace label %s = %v, want %s", l, labels[l], level)
 		}

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime/debug"
+	"slices"
 	"strings"
 
 	"github.com/crossplane/function-sdk-go/logging"
@@ -20,6 +21,12 @@ import (
 
 	inputv1beta1 "github.com/tenantcluster/function-tenantcluster/apis/input/v1beta1"
 	"github.com/tenantcluster/function-tenantcluster/apis/tenant/v1alpha1"
+	"github.com/tenantcluster/function-tenantcluster/internal/checks"
+	"github.com/tenantcluster/function-tenantcluster/internal/compose"
+	"github.com/tenantcluster/function-tenantcluster/internal/layers/rancher"
+	"github.com/tenantcluster/function-tenantcluster/internal/layers/vcluster"
+	"github.com/tenantcluster/function-tenantcluster/internal/pipeline"
+	"github.com/tenantcluster/function-tenantcluster/internal/tenant"
 )
 
 // internalError starts the Fatal result of a recovered panic: a bug, never the tenant's fault.
@@ -66,7 +73,7 @@ func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) 
 	}
 	log := f.log.WithValues("xr", xr.Resource.GetName(), "namespace", xr.Resource.GetNamespace())
 
-	t, err := newTenant(xr.Resource, in)
+	t, err := tenant.New(xr.Resource, in)
 	if err != nil {
 		fatalForTenant(rsp, err)
 		log.Debug("Refused the TenantCluster", "error", err.Error())
@@ -78,79 +85,44 @@ func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) 
 		response.Fatal(rsp, fmt.Errorf("cannot get the observed composed resources: %w", err))
 		return rsp, nil
 	}
-	observed := observedState(obs)
 
-	// The layers, in order. Each is a pure function of the tenant and the observed state.
-	ns := namespaceLayer(t, observed)
-	vc, err := vclusterLayer(t, observed)
+	// The layers, in order, each a pure function of the tenant and the observed state; then the
+	// cross-cutting checks over every workload they declare.
+	out, err := pipeline.Run(t, compose.Observed(obs))
 	if err != nil {
 		response.Fatal(rsp, err)
 		return rsp, nil
 	}
-	// Once exported, the kubeconfig stays a fact (kept in the XR status): a Helm upgrade that is
-	// under way or failed makes the Release not ready, but the Secrets it exported remain, and
-	// what reads them (the tenant target, Rancher's registrar) must not go.
-	exported := vc.kubeconfigExported || (t.observedStatus.TenantTarget != nil && t.observedStatus.TenantTarget.Ready)
-	target := tenantTargetLayer(t, exported)
-	rancher := rancherLayer(t, observed, exported)
-	usages, err := usagesLayer(t, dependencies(ns, vc, target, rancher), observed)
-	if err != nil {
-		response.Fatal(rsp, err)
+	if err := claimQuotaFits(t, out.Violations); err != nil {
+		fatalForTenant(rsp, err)
 		return rsp, nil
 	}
 
-	desired := append([]desiredResource{ns, vc.release, target.kubernetes, target.helm}, rancher.resources...)
-	desired = append(desired, usages...)
-	desired = append(desired, t.releaseLegacyAgentNamespaces(observed)...)
-	conditions := []layerCondition{vc.condition}
-	status := v1alpha1.TenantClusterStatus{
-		VCluster:     &vc.status,
-		TenantTarget: &target.status,
-	}
-	if rancher.enabled {
-		conditions = append(conditions, rancher.condition)
-	}
-	if rancher.enabled || rancher.status.CreatedProjectID != "" {
-		status.Rancher = &rancher.status
-	}
-	status.Phase = phaseOf(conditions)
-	if t.scope == scopeNamespaced {
-		ref := t.connectionSecretRef()
-		status.KubeconfigSecretRef = &ref
-	}
-
-	if err := writeDesired(req, rsp, desired, status, t.xrConnectionDetails(observed)); err != nil {
+	if err := writeDesired(req, rsp, out.Desired, out.Status, out.ConnectionDetails); err != nil {
 		response.Fatal(rsp, err)
 		return rsp, nil
 	}
-	setConditions(rsp, conditions)
-	for _, w := range t.warnings {
+	setConditions(rsp, out.Conditions)
+	for _, w := range t.Warnings {
 		response.Warning(rsp, errors.New(w)).TargetCompositeAndClaim()
 	}
-	log.Debug("Composed the tenant", "tenant", t.id, "phase", status.Phase)
+	for _, v := range out.Violations {
+		response.Warning(rsp, fmt.Errorf("the platform's own workloads break a rule of this tenant's namespace: %s", v)).TargetCompositeAndClaim()
+	}
+	log.Debug("Composed the tenant", "tenant", t.ID, "phase", out.Status.Phase)
 	return rsp, nil
 }
 
-// dependencies are the deletion orders between the layers' resources: whatever runs inside the
-// virtual cluster, and the tenant target it runs through, go before the Release; the Release
-// before its Namespace; Rancher deregisters the cluster before the virtual cluster (and the
-// agent in it) goes; a project created for the tenant outlives its namespace,
-// because Rancher deletes the namespaces of a deleted project.
-func dependencies(ns desiredResource, vc vclusterOutput, target tenantTargetOutput, rancher rancherOutput) []dependency {
-	deps := []dependency{
-		{by: vc.release, of: ns},
-		{by: target.kubernetes, of: vc.release},
-		{by: target.helm, of: vc.release},
+// claimQuotaFits refuses a claim whose own quota (spec.resources.quota) leaves no room for the
+// platform's workloads in its namespace: the control plane itself would be refused. A quota
+// problem of the platform's own profile is the platform's to fix, and is only warned about.
+func claimQuotaFits(t *tenant.Tenant, violations []checks.Violation) error {
+	for _, v := range violations {
+		if v.Check == "quota" && slices.Contains(t.Isolation.ClaimQuota, v.Resource) {
+			return &tenant.FieldError{Field: "resources.quota[" + string(v.Resource) + "]", Message: v.Message + "; ask for more, or remove the entry to get the size profile's"}
+		}
 	}
-	if rancher.enabled {
-		// Rancher deregisters through the agent: the virtual cluster outlives the provisioning
-		// Cluster.
-		deps = append(deps, dependency{by: rancher.cluster, of: vc.release})
-	}
-	if rancher.project != nil {
-		deps = append(deps, dependency{by: ns, of: *rancher.project})
-	}
-	return deps
+	return nil
 }
 
 // decodeInput reads the function's Input, applies its defaults and validates it. A missing Input
@@ -182,31 +154,31 @@ func decodeInput(req *fnv1.RunFunctionRequest) (*inputv1beta1.Input, error) {
 // deleted) and a condition on the claim that names the field to fix.
 func fatalForTenant(rsp *fnv1.RunFunctionResponse, err error) {
 	response.Fatal(rsp, err)
-	reason, typ := "InvalidSpec", conditionVClusterReady
-	var fe *fieldError
+	reason, typ := "InvalidSpec", vcluster.ConditionVClusterReady
+	var fe *tenant.FieldError
 	switch {
 	case !errors.As(err, &fe):
 		reason = "CannotCompose"
-	case strings.HasPrefix(fe.field, "rancher"):
+	case strings.HasPrefix(fe.Field, "rancher"):
 		// The condition of the layer the field belongs to.
-		typ = conditionRancherRegistered
+		typ = rancher.ConditionRancherRegistered
 	}
 	response.ConditionFalse(rsp, typ, reason).WithMessage(err.Error()).TargetCompositeAndClaim()
 }
 
 // writeDesired adds the desired composed resources and the XR status to the response, keeping
 // what earlier functions in the pipeline put there.
-func writeDesired(req *fnv1.RunFunctionRequest, rsp *fnv1.RunFunctionResponse, desired []desiredResource, status v1alpha1.TenantClusterStatus, conn resource.ConnectionDetails) error {
+func writeDesired(req *fnv1.RunFunctionRequest, rsp *fnv1.RunFunctionResponse, desired []compose.Desired, status v1alpha1.TenantClusterStatus, conn resource.ConnectionDetails) error {
 	dcds, err := request.GetDesiredComposedResources(req)
 	if err != nil {
 		return fmt.Errorf("cannot get the desired composed resources: %w", err)
 	}
 	for _, d := range desired {
-		dc := &resource.DesiredComposed{Resource: toUnstructured(d.object), Ready: resource.ReadyFalse}
-		if d.ready {
+		dc := &resource.DesiredComposed{Resource: compose.ToUnstructured(d.Object), Ready: resource.ReadyFalse}
+		if d.Ready {
 			dc.Ready = resource.ReadyTrue
 		}
-		dcds[d.name] = dc
+		dcds[d.Name] = dc
 	}
 	if err := response.SetDesiredComposedResources(rsp, dcds); err != nil {
 		return fmt.Errorf("cannot set the desired composed resources: %w", err)
@@ -233,4 +205,17 @@ func writeDesired(req *fnv1.RunFunctionRequest, rsp *fnv1.RunFunctionResponse, d
 		return fmt.Errorf("cannot set the desired TenantCluster: %w", err)
 	}
 	return nil
+}
+
+// setConditions writes the layers' conditions to the response, targeted at XR and claim.
+func setConditions(rsp *fnv1.RunFunctionResponse, conds []compose.Condition) {
+	for _, c := range conds {
+		var opt *response.ConditionOption
+		if c.Status {
+			opt = response.ConditionTrue(rsp, c.Type, c.Reason)
+		} else {
+			opt = response.ConditionFalse(rsp, c.Type, c.Reason)
+		}
+		opt.WithMessage(c.Message).TargetCompositeAndClaim()
+	}
 }

@@ -9,6 +9,9 @@ import (
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
 	"google.golang.org/protobuf/types/known/structpb"
 	"sigs.k8s.io/yaml"
+
+	"github.com/tenantcluster/function-tenantcluster/internal/compose"
+	"github.com/tenantcluster/function-tenantcluster/internal/layers/rancher"
 )
 
 // FuzzRunFunction feeds arbitrary XRs, inputs, observed vcluster Releases and observed Rancher
@@ -37,10 +40,10 @@ func FuzzRunFunction(f *testing.F) {
 		req.Input = yamlStruct(inputYAML)
 		req.Observed.Resources = map[string]*fnv1.Resource{}
 		if s := yamlStruct(releaseYAML); s != nil {
-			req.Observed.Resources[string(resourceVCluster)] = &fnv1.Resource{Resource: s}
+			req.Observed.Resources[string(compose.ResourceVCluster)] = &fnv1.Resource{Resource: s}
 		}
 		if s := yamlStruct(rancherYAML); s != nil {
-			for _, n := range []string{string(resourceRancherCluster), string(resourceRancherMgmt), string(resourceRancherProject), string(resourceRegistrarJob)} {
+			for _, n := range []string{string(rancher.ResourceCluster), string("rancher-mgmt"), string(rancher.ResourceProject), string(rancher.ResourceRegistrarJob)} {
 				req.Observed.Resources[n] = &fnv1.Resource{Resource: s}
 			}
 		}

@@ -4,7 +4,6 @@ import (
 	"testing"
 
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
-	"github.com/crossplane/function-sdk-go/resource/composite"
 	"google.golang.org/protobuf/types/known/structpb"
 	"sigs.k8s.io/yaml"
 )
@@ -50,24 +49,4 @@ func condition(typ string, status fnv1.Status, reason, message string) *fnv1.Con
 
 func fatal(message string) *fnv1.Result {
 	return &fnv1.Result{Severity: fnv1.Severity_SEVERITY_FATAL, Message: message, Target: fnv1.Target_TARGET_COMPOSITE.Enum()}
-}
-
-// legacyXRObject is the XR Crossplane creates for the claim namespace/name.
-func legacyXRObject(name, namespace string) *composite.Unstructured {
-	xr := composite.New()
-	xr.SetAPIVersion("platform.tenantcluster.io/v1alpha1")
-	xr.SetKind("XTenantCluster")
-	xr.SetName(name + "-x7k2p")
-	xr.SetLabels(map[string]string{labelClaimName: name, labelClaimNamespace: namespace})
-	return xr
-}
-
-// mustValues returns the tenant's vcluster chart values.
-func mustValues(t testing.TB, tn *tenant) vclusterValues {
-	t.Helper()
-	v, err := tn.vclusterValues()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return v
 }

@@ -8,6 +8,8 @@ import (
 
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
 	"google.golang.org/protobuf/proto"
+
+	"github.com/tenantcluster/function-tenantcluster/internal/tenant"
 )
 
 // kubeconfigToken stands for the credentials in a virtual cluster's kubeconfig.
@@ -30,12 +32,12 @@ func TestKubeconfigOnlyInConnectionDetails(t *testing.T) {
 			if !ok {
 				continue
 			}
-			vc.ConnectionDetails = map[string][]byte{keyKubeconfig: kubeconfig, keyKubeconfigInternal: kubeconfig}
+			vc.ConnectionDetails = map[string][]byte{tenant.KeyKubeconfig: kubeconfig, tenant.KeyKubeconfigInternal: kubeconfig}
 			rsp, err := f.RunFunction(context.Background(), req)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if bytes.Contains(rsp.GetDesired().GetComposite().GetConnectionDetails()[keyKubeconfig], []byte(kubeconfigToken)) {
+			if bytes.Contains(rsp.GetDesired().GetComposite().GetConnectionDetails()[tenant.KeyKubeconfig], []byte(kubeconfigToken)) {
 				copied++
 			}
 			without := proto.Clone(rsp).(*fnv1.RunFunctionResponse)

@@ -13,6 +13,11 @@ import (
 	psapi "k8s.io/pod-security-admission/api"
 	"k8s.io/pod-security-admission/policy"
 	"sigs.k8s.io/yaml"
+
+	"github.com/tenantcluster/function-tenantcluster/internal/compose"
+	"github.com/tenantcluster/function-tenantcluster/internal/layers/namespace"
+	"github.com/tenantcluster/function-tenantcluster/internal/layers/rancher"
+	"github.com/tenantcluster/function-tenantcluster/internal/tenant"
 )
 
 // podSecurity evaluates a pod against a Pod Security level with the API server's own checks and
@@ -64,18 +69,18 @@ func TestRancherAgentFitsPodSecurity(t *testing.T) {
 	for _, path := range []string{"full.yaml", "minimal.yaml"} {
 		rsp := renderExampleObserved(t, filepath.Join("..", "examples", "claims", path), readObserved(t, "rancher/0-deployed,rancher/1-cluster,rancher/2-registering"))
 		res := rsp.GetDesired().GetResources()
-		labels := manifestOf(res[string(resourceNamespace)].GetResource().AsMap())["metadata"].(map[string]any)["labels"].(map[string]any)
-		host, _ := labels[labelPSAEnforce].(string)
+		labels := manifestOf(res[string(compose.ResourceNamespace)].GetResource().AsMap())["metadata"].(map[string]any)["labels"].(map[string]any)
+		host, _ := labels[namespace.LabelPSAEnforce].(string)
 		if refused := podSecurity(t, host, agent); len(refused) > 0 {
 			t.Errorf("%s: the host namespace enforces %s, which refuses Rancher's agent: %s", path, host, strings.Join(refused, "; "))
 		}
-		if labels[labelPSAAudit] != "restricted" || labels[labelPSAWarn] != "restricted" {
-			t.Errorf("%s: the host namespace must still audit and warn at the tenant's restricted, got %v / %v", path, labels[labelPSAAudit], labels[labelPSAWarn])
+		if labels[namespace.LabelPSAAudit] != "restricted" || labels[namespace.LabelPSAWarn] != "restricted" {
+			t.Errorf("%s: the host namespace must still audit and warn at the tenant's restricted, got %v / %v", path, labels[namespace.LabelPSAAudit], labels[namespace.LabelPSAWarn])
 		}
 		// Inside the virtual cluster, its own API server enforces the tenant's restricted on
 		// every namespace but Rancher's two (test/chart judges that with the real chart and
 		// the API server's own admission).
-		values := res[string(resourceVCluster)].GetResource().AsMap()["spec"].(map[string]any)["forProvider"].(map[string]any)["values"].(map[string]any)
+		values := res[string(compose.ResourceVCluster)].GetResource().AsMap()["spec"].(map[string]any)["forProvider"].(map[string]any)["values"].(map[string]any)
 		manifests := values["experimental"].(map[string]any)["deploy"].(map[string]any)["host"].(map[string]any)["manifests"].(string)
 		var cm corev1.ConfigMap
 		var admission struct {
@@ -91,19 +96,19 @@ func TestRancherAgentFitsPodSecurity(t *testing.T) {
 		if err := yaml.Unmarshal([]byte(manifests), &cm); err != nil {
 			t.Fatal(err)
 		}
-		if err := yaml.Unmarshal([]byte(cm.Data[podSecurityFile]), &admission); err != nil || len(admission.Plugins) != 1 {
-			t.Fatalf("%s: cannot read the virtual API server's admission configuration (%v): %s", path, err, cm.Data[podSecurityFile])
+		if err := yaml.Unmarshal([]byte(cm.Data["admission.yaml"]), &admission); err != nil || len(admission.Plugins) != 1 {
+			t.Fatalf("%s: cannot read the virtual API server's admission configuration (%v): %s", path, err, cm.Data["admission.yaml"])
 		}
 		pc := admission.Plugins[0].Configuration
 		if pc.Defaults["enforce"] != "restricted" {
 			t.Errorf("%s: the virtual cluster must enforce the tenant's restricted, got %v", path, pc.Defaults["enforce"])
 		}
-		if !slices.Equal(pc.Exemptions.Namespaces, []string{agentNamespace, agentFleetNamespace}) {
+		if !slices.Equal(pc.Exemptions.Namespaces, []string{tenant.AgentNamespace, tenant.AgentFleetNamespace}) {
 			t.Errorf("%s: Rancher's namespaces must be exempt inside the virtual cluster, got %v", path, pc.Exemptions.Namespaces)
 		}
 
 		job := &batchv1.Job{}
-		if err := runtime.DefaultUnstructuredConverter.FromUnstructured(manifestOf(res[string(resourceRegistrarJob)].GetResource().AsMap()), job); err != nil {
+		if err := runtime.DefaultUnstructuredConverter.FromUnstructured(manifestOf(res[string(rancher.ResourceRegistrarJob)].GetResource().AsMap()), job); err != nil {
 			t.Fatal(err)
 		}
 		pod := &corev1.Pod{ObjectMeta: job.Spec.Template.ObjectMeta, Spec: job.Spec.Template.Spec}

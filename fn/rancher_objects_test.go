@@ -8,6 +8,10 @@ import (
 	"github.com/crossplane/function-sdk-go/logging"
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/tenantcluster/function-tenantcluster/internal/layers/rancher"
+	"github.com/tenantcluster/function-tenantcluster/internal/tenant"
+	"github.com/tenantcluster/function-tenantcluster/internal/tenant/tenanttest"
 )
 
 // TestRancherObjects compares whole composed resources of the Rancher layer for the claim
@@ -243,7 +247,7 @@ spec:
 func TestCreatedProjectOutlivesRegistration(t *testing.T) {
 	req := &fnv1.RunFunctionRequest{
 		Meta: &fnv1.RequestMeta{Tag: "t"},
-		Observed: &fnv1.State{Composite: res(t, claimXR(`spec: {}
+		Observed: &fnv1.State{Composite: res(t, tenanttest.ClaimXR(`spec: {}
 status: {rancher: {clusterId: c-m-8x2kq7vd, createdProjectId: "local:p-4435e249", createdProjectNamespace: local-p-4435e249}}`))},
 	}
 	rsp, err := NewFunction(logging.NewNopLogger()).RunFunction(context.Background(), req)
@@ -259,7 +263,7 @@ status: {rancher: {clusterId: c-m-8x2kq7vd, createdProjectId: "local:p-4435e249"
 		t.Errorf("status.rancher: -want, +got:\n%s", diff)
 	}
 	ns := manifestOf(rsp.GetDesired().GetResources()["namespace"].GetResource().AsMap())["metadata"].(map[string]any)
-	if _, ok := ns["annotations"].(map[string]any)[annotationRancherProject]; ok {
+	if _, ok := ns["annotations"].(map[string]any)[tenant.AnnotationRancherProject]; ok {
 		t.Error("the host namespace stays in the project after registration is turned off")
 	}
 	for _, c := range rsp.GetConditions() {
@@ -289,18 +293,18 @@ rancher:
 	req := &fnv1.RunFunctionRequest{
 		Meta:     &fnv1.RequestMeta{Tag: "t"},
 		Input:    st(t, input),
-		Observed: &fnv1.State{Composite: res(t, claimXR("spec: {}")), Resources: readObserved(t, "deployed,rancher/1-cluster")},
+		Observed: &fnv1.State{Composite: res(t, tenanttest.ClaimXR("spec: {}")), Resources: readObserved(t, "deployed,rancher/1-cluster")},
 	}
 	rsp, err := NewFunction(logging.NewNopLogger()).RunFunction(context.Background(), req)
 	if err != nil {
 		t.Fatal(err)
 	}
 	res := rsp.GetDesired().GetResources()
-	binding := manifestOf(res[string(resourceRegistrarTokenRB)].GetResource().AsMap())
+	binding := manifestOf(res[string("registrar-token-binding")].GetResource().AsMap())
 	if diff := cmp.Diff(fromYAML(t, `[{kind: User, name: u-registrar, apiGroup: rbac.authorization.k8s.io}]`), binding["subjects"]); diff != "" {
 		t.Errorf("token RoleBinding subjects: -want, +got:\n%s", diff)
 	}
-	job := res[string(resourceRegistrarJob)].GetResource().AsMap()
+	job := res[string(rancher.ResourceRegistrarJob)].GetResource().AsMap()
 	name := manifestOf(job)["metadata"].(map[string]any)["name"].(string)
 	labels := `{app.kubernetes.io/managed-by: function-tenantcluster, tenantcluster.io/claim-namespace: team-a, tenantcluster.io/tenant: team-a-dev-c553f163}`
 	want := `
@@ -326,7 +330,7 @@ spec:
             containers:
             - name: register
               image: docker.io/alpine/k8s:1.34.2
-              command: [sh, -c, ` + fmt.Sprintf("%q", registrarScript) + `]
+              command: [sh, -c, ` + fmt.Sprintf("%q", rancher.RegistrarScript) + `]
               env:
               - {name: HOME, value: /tmp}
               - {name: RANCHER_URL, value: https://rancher.example.com}
@@ -373,7 +377,7 @@ status:
 		return &fnv1.RunFunctionRequest{
 			Meta:     &fnv1.RequestMeta{Tag: "t"},
 			Input:    st(t, "{apiVersion: tenantcluster.fn.crossplane.io/v1beta1, kind: Input, rancher: {enabled: true, url: https://rancher.example.com}}"),
-			Observed: &fnv1.State{Composite: res(t, claimXR("spec: {}")), Resources: observed},
+			Observed: &fnv1.State{Composite: res(t, tenanttest.ClaimXR("spec: {}")), Resources: observed},
 		}
 	}
 	rsp, err := NewFunction(logging.NewNopLogger()).RunFunction(context.Background(), request(""))

@@ -21,6 +21,10 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/testing/protocmp"
+
+	"github.com/tenantcluster/function-tenantcluster/internal/compose"
+	"github.com/tenantcluster/function-tenantcluster/internal/layers/rancher"
+	"github.com/tenantcluster/function-tenantcluster/internal/tenant/tenanttest"
 )
 
 // TestNothingComposedCarriesTheToken renders every example at every step of the Rancher
@@ -47,10 +51,10 @@ func TestNothingComposedCarriesTheToken(t *testing.T) {
 				if _, ok := spec["references"]; ok {
 					t.Errorf("%s at %q: %s copies with references", path, step, name)
 				}
-				if _, ok := spec["writeConnectionSecretToRef"]; ok && name != string(resourceVCluster) {
+				if _, ok := spec["writeConnectionSecretToRef"]; ok && name != string(compose.ResourceVCluster) {
 					t.Errorf("%s at %q: %s has a connection secret", path, step, name)
 				}
-				if _, ok := spec["connectionDetails"]; ok && name != string(resourceVCluster) {
+				if _, ok := spec["connectionDetails"]; ok && name != string(compose.ResourceVCluster) {
 					t.Errorf("%s at %q: %s publishes connection details", path, step, name)
 				}
 				if obj["kind"] != "Object" {
@@ -123,7 +127,7 @@ rancher:
 		Meta:  &fnv1.RequestMeta{Tag: "t"},
 		Input: st(t, input),
 		Observed: &fnv1.State{
-			Composite: res(t, claimXR("spec: {}")),
+			Composite: res(t, tenanttest.ClaimXR("spec: {}")),
 			Resources: readObserved(t, "deployed,rancher/1-cluster"),
 		},
 	}
@@ -132,7 +136,7 @@ rancher:
 		t.Fatal(err)
 	}
 	res := rsp.GetDesired().GetResources()
-	cm := manifestOf(res[string(resourceRegistrarCA)].GetResource().AsMap())
+	cm := manifestOf(res[string("registrar-ca")].GetResource().AsMap())
 	want := map[string]any{"apiVersion": "v1", "kind": "ConfigMap",
 		"metadata": map[string]any{"name": "team-a-dev-c553f163-rancher-ca", "namespace": "crossplane-system", "labels": map[string]any{
 			"app.kubernetes.io/managed-by": "function-tenantcluster", "tenantcluster.io/claim-namespace": "team-a", "tenantcluster.io/tenant": "team-a-dev-c553f163"}},
@@ -140,7 +144,7 @@ rancher:
 	if diff := cmp.Diff(want, cm); diff != "" {
 		t.Errorf("CA ConfigMap: -want, +got:\n%s", diff)
 	}
-	pod := manifestOf(res[string(resourceRegistrarJob)].GetResource().AsMap())["spec"].(map[string]any)["template"].(map[string]any)["spec"].(map[string]any)
+	pod := manifestOf(res[string(rancher.ResourceRegistrarJob)].GetResource().AsMap())["spec"].(map[string]any)["template"].(map[string]any)["spec"].(map[string]any)
 	c := pod["containers"].([]any)[0].(map[string]any)
 	got := map[string]any{"env": c["env"], "mounts": c["volumeMounts"], "volumes": pod["volumes"]}
 	wantPod := fromYAML(t, `
@@ -169,7 +173,7 @@ volumes:
 func TestRancherFieldsWithoutRancher(t *testing.T) {
 	req := &fnv1.RunFunctionRequest{
 		Meta:     &fnv1.RequestMeta{Tag: "t"},
-		Observed: &fnv1.State{Composite: res(t, claimXR(`spec: {rancher: {owners: [{user: "local://u-a"}]}}`))},
+		Observed: &fnv1.State{Composite: res(t, tenanttest.ClaimXR(`spec: {rancher: {owners: [{user: "local://u-a"}]}}`))},
 	}
 	rsp, err := NewFunction(logging.NewNopLogger()).RunFunction(context.Background(), req)
 	if err != nil {
@@ -183,7 +187,7 @@ func TestRancherFieldsWithoutRancher(t *testing.T) {
 	if diff := cmp.Diff(want, rsp.GetResults(), protocmp.Transform()); diff != "" {
 		t.Errorf("results: -want, +got:\n%s", diff)
 	}
-	if _, ok := rsp.GetDesired().GetResources()[string(resourceRancherCluster)]; ok {
+	if _, ok := rsp.GetDesired().GetResources()[string(rancher.ResourceCluster)]; ok {
 		t.Error("a platform without Rancher composed a provisioning Cluster")
 	}
 	if len(rsp.GetDesired().GetResources()) == 0 {

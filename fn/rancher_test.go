@@ -14,6 +14,11 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"google.golang.org/protobuf/testing/protocmp"
 	"sigs.k8s.io/yaml"
+
+	"github.com/tenantcluster/function-tenantcluster/internal/compose"
+	"github.com/tenantcluster/function-tenantcluster/internal/layers/rancher"
+	"github.com/tenantcluster/function-tenantcluster/internal/tenant"
+	"github.com/tenantcluster/function-tenantcluster/internal/tenant/tenanttest"
 )
 
 // The registration of examples/claims/full.yaml (tenant team-payments-payments-9872f00b) as
@@ -153,7 +158,7 @@ func TestRancherChain(t *testing.T) {
 				t.Errorf("%s\ncomposed resources: -want, +got:\n%s", tc.reason, diff)
 			}
 			job := ""
-			if r := rsp.GetDesired().GetResources()[string(resourceRegistrarJob)]; r != nil {
+			if r := rsp.GetDesired().GetResources()[string(rancher.ResourceRegistrarJob)]; r != nil {
 				job = manifestOf(r.GetResource().AsMap())["metadata"].(map[string]any)["name"].(string)
 				if !regexp.MustCompile(`^` + fullID + `-register-[0-9a-f]{8}$`).MatchString(job) {
 					t.Errorf("registrar Job name %q is not <tenant id>-register-<hash>", job)
@@ -232,7 +237,7 @@ func TestRancherTroubleStates(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			job := manifestOf(rsp.GetDesired().GetResources()[string(resourceRegistrarJob)].GetResource().AsMap())["metadata"].(map[string]any)["name"].(string)
+			job := manifestOf(rsp.GetDesired().GetResources()[string(rancher.ResourceRegistrarJob)].GetResource().AsMap())["metadata"].(map[string]any)["name"].(string)
 			var got *fnv1.Condition
 			for _, c := range rsp.GetConditions() {
 				if c.GetType() == "RancherRegistered" {
@@ -257,7 +262,7 @@ kind: Input
 rancher: {enabled: true, url: "https://rancher.example.com:8443", egressCIDRs: [10.0.0.10/32]}
 `),
 		Observed: &fnv1.State{
-			Composite: res(t, claimXR(`spec: {rancher: {owners: [{user: "local://u-a"}, {user: "local://u-a"}], members: [{user: "local://u-a"}]}}`)),
+			Composite: res(t, tenanttest.ClaimXR(`spec: {rancher: {owners: [{user: "local://u-a"}, {user: "local://u-a"}], members: [{user: "local://u-a"}]}}`)),
 			Resources: readObserved(t, "rancher/1-cluster"),
 		},
 	}
@@ -271,12 +276,12 @@ rancher: {enabled: true, url: "https://rancher.example.com:8443", egressCIDRs: [
 			bindings = append(bindings, n)
 		}
 	}
-	want := []string{"crtb-" + shortHash("cluster-member/user/local://u-a"), "crtb-" + shortHash("cluster-owner/user/local://u-a")}
+	want := []string{"crtb-" + tenant.ShortHash("cluster-member/user/local://u-a"), "crtb-" + tenant.ShortHash("cluster-owner/user/local://u-a")}
 	slices.Sort(want)
 	if diff := cmp.Diff(want, bindings); diff != "" {
 		t.Errorf("bindings: -want, +got:\n%s", diff)
 	}
-	values := rsp.GetDesired().GetResources()[string(resourceVCluster)].GetResource().AsMap()["spec"].(map[string]any)["forProvider"].(map[string]any)["values"].(map[string]any)
+	values := rsp.GetDesired().GetResources()[string(compose.ResourceVCluster)].GetResource().AsMap()["spec"].(map[string]any)["forProvider"].(map[string]any)["values"].(map[string]any)
 	egress := values["policies"].(map[string]any)["networkPolicy"].(map[string]any)["workload"].(map[string]any)["egress"]
 	if diff := cmp.Diff(fromYAML(t, `[{to: [{ipBlock: {cidr: 10.0.0.10/32}}], ports: [{protocol: TCP, port: 8443}]}]`), egress); diff != "" {
 		t.Errorf("egress to Rancher: -want, +got:\n%s", diff)
@@ -294,7 +299,7 @@ func TestRancherPrincipalsLookAlikeAndLongest(t *testing.T) {
 		Meta:  &fnv1.RequestMeta{Tag: "t"},
 		Input: st(t, rancherInput),
 		Observed: &fnv1.State{
-			Composite: res(t, claimXR(fmt.Sprintf(`spec: {rancher: {owners: [{group: %q}], members: [{group: %q}, {user: %q}]}}`, real, lookAlike, longest))),
+			Composite: res(t, tenanttest.ClaimXR(fmt.Sprintf(`spec: {rancher: {owners: [{group: %q}], members: [{group: %q}, {user: %q}]}}`, real, lookAlike, longest))),
 			Resources: readObserved(t, "rancher/1-cluster"),
 		},
 	}

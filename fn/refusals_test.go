@@ -8,6 +8,8 @@ import (
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
 	"github.com/google/go-cmp/cmp"
 	"google.golang.org/protobuf/testing/protocmp"
+
+	"github.com/tenantcluster/function-tenantcluster/internal/tenant/tenanttest"
 )
 
 // boundedInput is a platform that lets claims raise two quota entries, reach one private range,
@@ -40,15 +42,6 @@ func rancherRefusedRsp(message string) *fnv1.RunFunctionResponse {
 	rsp := refusedRsp(message)
 	rsp.Conditions[0].Type = "RancherRegistered"
 	return rsp
-}
-
-// claimXR is the legacy XR of the claim team-a/dev with the given spec and status.
-func claimXR(specAndStatus string) string {
-	return `
-apiVersion: platform.tenantcluster.io/v1alpha1
-kind: XTenantCluster
-metadata: {name: dev-x7k2p, labels: {crossplane.io/claim-name: dev, crossplane.io/claim-namespace: team-a}}
-` + specAndStatus
 }
 
 // refusalCase is a claim (an XR) the platform's input refuses, and the whole response.
@@ -91,51 +84,51 @@ func refusalCases() map[string]refusalCase {
 		"QuotaEntryNotBounded": {
 			reason: "A claim can only change the quota entries the platform bounds.",
 			input:  boundedInput,
-			xr:     claimXR(`spec: {resources: {quota: {count/secrets: "500"}}}`),
+			xr:     tenanttest.ClaimXR(`spec: {resources: {quota: {count/secrets: "500"}}}`),
 			want:   refusedRsp(`spec.resources.quota[count/secrets]: this platform does not let claims change the count/secrets quota; entries a claim may change: count/pods, requests.cpu`),
 		},
 		"QuotaNotOverridable": {
 			reason: "Without a maxQuota in the input, no quota entry can be changed.",
-			xr:     claimXR(`spec: {resources: {quota: {requests.cpu: "1"}}}`),
+			xr:     tenanttest.ClaimXR(`spec: {resources: {quota: {requests.cpu: "1"}}}`),
 			want:   refusedRsp(`spec.resources.quota[requests.cpu]: this platform does not let claims change the requests.cpu quota; entries a claim may change: none`),
 		},
 		"QuotaAboveMax": {
 			reason: "A quota entry above the platform's maximum is refused with the maximum.",
 			input:  boundedInput,
-			xr:     claimXR(`spec: {resources: {quota: {requests.cpu: "64"}}}`),
+			xr:     tenanttest.ClaimXR(`spec: {resources: {quota: {requests.cpu: "64"}}}`),
 			want:   refusedRsp(`spec.resources.quota[requests.cpu]: 64 is above this platform's maximum 16; ask for at most 16`),
 		},
 		"ContainerLimitAboveProfileMax": {
 			reason: "A default container limit above the profile's per-container maximum would make every pod without limits unschedulable.",
-			xr:     claimXR(`spec: {resources: {containerDefaults: {limits: {cpu: "3"}}}}`),
+			xr:     tenanttest.ClaimXR(`spec: {resources: {containerDefaults: {limits: {cpu: "3"}}}}`),
 			want:   refusedRsp(`spec.resources.containerDefaults.limits[cpu]: 3 is above the size profile's per-container maximum 2`),
 		},
 		"DefaultRequestAboveDefaultLimit": {
 			reason: "A default request above the default limit would make the API server refuse the LimitRange and fail the whole release.",
-			xr:     claimXR(`spec: {resources: {containerDefaults: {requests: {memory: 1Gi}}}}`),
+			xr:     tenanttest.ClaimXR(`spec: {resources: {containerDefaults: {requests: {memory: 1Gi}}}}`),
 			want:   refusedRsp(`spec.resources.containerDefaults: the default memory request 1Gi is above the default memory limit 512Mi; lower the request or raise the limit`),
 		},
 		"PublicEgressDenied": {
 			reason: "A claim cannot open public egress where the platform denies it.",
 			input:  boundedInput,
-			xr:     claimXR(`spec: {isolation: {network: {publicEgress: true}}}`),
+			xr:     tenanttest.ClaimXR(`spec: {isolation: {network: {publicEgress: true}}}`),
 			want:   refusedRsp(`spec.isolation.network.publicEgress: this platform does not allow public egress; remove the field or set it to false`),
 		},
 		"EgressCIDROutsidePlatformRange": {
 			reason: "An egress range not inside the platform's ranges is refused, even when it overlaps one.",
 			input:  boundedInput,
-			xr:     claimXR(`spec: {isolation: {network: {egressCIDRs: [10.20.1.0/24, 10.0.0.0/8]}}}`),
+			xr:     tenanttest.ClaimXR(`spec: {isolation: {network: {egressCIDRs: [10.20.1.0/24, 10.0.0.0/8]}}}`),
 			want:   refusedRsp(`spec.isolation.network.egressCIDRs[1]: 10.0.0.0/8 is not inside a range this platform allows tenants to reach (10.20.0.0/16)`),
 		},
 		"EgressCIDRNoneAllowed": {
 			reason: "Without egress ranges in the input, a claim cannot open any.",
-			xr:     claimXR(`spec: {isolation: {network: {egressCIDRs: [192.168.1.0/24]}}}`),
+			xr:     tenanttest.ClaimXR(`spec: {isolation: {network: {egressCIDRs: [192.168.1.0/24]}}}`),
 			want:   refusedRsp(`spec.isolation.network.egressCIDRs[0]: 192.168.1.0/24 is not inside a range this platform allows tenants to reach (none)`),
 		},
 		"ExposureNotOffered": {
 			reason: "A way of exposure the platform did not configure is refused with the offered ones.",
 			input:  boundedInput,
-			xr:     claimXR(`spec: {exposure: {type: LoadBalancer}}`),
+			xr:     tenanttest.ClaimXR(`spec: {exposure: {type: LoadBalancer}}`),
 			want:   refusedRsp(`spec.exposure.type: "LoadBalancer" is not offered on this platform; choose one of None, Ingress`),
 		},
 		"ExposureNoneUnderExternalEndpoint": {
@@ -147,22 +140,22 @@ targets: {tenant: {endpoint: External}}
 exposure: {ingress: {domain: tenants.example.com}}
 defaults: {exposure: Ingress}
 `,
-			xr:   claimXR(`spec: {exposure: {type: None}}`),
+			xr:   tenanttest.ClaimXR(`spec: {exposure: {type: None}}`),
 			want: refusedRsp(`spec.exposure.type: this platform reaches virtual clusters through their external address, so None is not possible; choose one of Ingress`),
 		},
 		"SizeWouldChangeBackingStore": {
 			reason: "Moving a single-replica virtual cluster to a highly available size would change its backing store and lose its data.",
-			xr:     claimXR("spec: {size: large}\nstatus: {vcluster: {backingStore: sqlite}}\n"),
+			xr:     tenanttest.ClaimXR("spec: {size: large}\nstatus: {vcluster: {backingStore: sqlite}}\n"),
 			want:   refusedRsp(`spec.size: size "large" runs 3 control plane replicas on etcd, but this virtual cluster keeps its data in sqlite, which cannot change without losing it; choose a size with one replica`),
 		},
 		"SizeWouldDropEtcd": {
 			reason: "Moving a highly available virtual cluster to a single replica would drop its etcd.",
-			xr:     claimXR("spec: {size: small}\nstatus: {vcluster: {backingStore: etcd}}\n"),
+			xr:     tenanttest.ClaimXR("spec: {size: small}\nstatus: {vcluster: {backingStore: etcd}}\n"),
 			want:   refusedRsp(`spec.size: size "small" runs one control plane replica on sqlite, but this virtual cluster keeps its data in etcd, which cannot change without losing it; choose a size with more than one replica`),
 		},
 		"EmbeddedEtcdNoLongerAllowed": {
 			reason: "A virtual cluster on embedded etcd (vCluster Pro) cannot be rendered once the platform withdraws allowPro; it is not the tenant's field, so the reason is CannotCompose.",
-			xr:     claimXR("spec: {size: large}\nstatus: {vcluster: {backingStore: embedded-etcd}}\n"),
+			xr:     tenanttest.ClaimXR("spec: {size: large}\nstatus: {vcluster: {backingStore: embedded-etcd}}\n"),
 			want: func() *fnv1.RunFunctionResponse {
 				msg := "this virtual cluster keeps its data in embedded etcd, a vCluster Pro feature the platform no longer allows (input vcluster.allowPro)"
 				r := refusedRsp(msg)
@@ -191,25 +184,25 @@ spec: {}
 		"PrincipalNeitherUserNorGroup": {
 			reason: "Each owner is a user or a group, not both.",
 			input:  rancherInput,
-			xr:     claimXR(`spec: {rancher: {owners: [{user: "local://u-a", group: "local://g-b"}]}}`),
+			xr:     tenanttest.ClaimXR(`spec: {rancher: {owners: [{user: "local://u-a", group: "local://g-b"}]}}`),
 			want:   rancherRefusedRsp(`spec.rancher.owners[0]: set exactly one of user and group`),
 		},
 		"PrincipalNotAnID": {
 			reason: "A principal must be a Rancher principal ID; template syntax and quotes are refused, not passed on.",
 			input:  rancherInput,
-			xr:     claimXR(`spec: {rancher: {members: [{group: "keycloakoidc_group://ok"}, {user: "{{ .Values.admin }}"}]}}`),
+			xr:     tenanttest.ClaimXR(`spec: {rancher: {members: [{group: "keycloakoidc_group://ok"}, {user: "{{ .Values.admin }}"}]}}`),
 			want:   rancherRefusedRsp(`spec.rancher.members[1]: "{{ .Values.admin }}" is not a Rancher principal ID; write it as Rancher shows it, e.g. local://u-abcde or keycloakoidc_group://payments`),
 		},
 		"ProjectNotOpenToNamespace": {
 			reason: "Joining a project is granted by the platform per claim namespace: a project open to another namespace is refused, with the ones open to this one.",
 			input:  rancherInput,
-			xr:     claimXR(`spec: {rancher: {project: {id: "local:p-payments"}}}`),
+			xr:     tenanttest.ClaimXR(`spec: {rancher: {project: {id: "local:p-payments"}}}`),
 			want:   rancherRefusedRsp(`spec.rancher.project.id: project "local:p-payments" is not open to this namespace; choose one of local:p-shared`),
 		},
 		"ProjectOnAnotherCluster": {
 			reason: "The project must be on the host cluster: a project of the same name on another cluster is refused.",
 			input:  rancherInput,
-			xr:     claimXR(`spec: {rancher: {project: {id: "c-m-other:p-shared"}}}`),
+			xr:     tenanttest.ClaimXR(`spec: {rancher: {project: {id: "c-m-other:p-shared"}}}`),
 			want:   rancherRefusedRsp(`spec.rancher.project.id: project "c-m-other:p-shared" is not open to this namespace; choose one of local:p-shared`),
 		},
 		"NoProjectOpen": {

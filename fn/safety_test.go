@@ -15,6 +15,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/tenantcluster/function-tenantcluster/internal/layers/rancher"
 	"github.com/tenantcluster/function-tenantcluster/internal/requests"
 )
 
@@ -178,11 +179,11 @@ func pick(names []string, subset []int) []string {
 // import manifest would undo the agent Rancher deploys once connected.
 func stillWanted(previous []string, rsp *fnv1.RunFunctionResponse) []string {
 	status, _ := rsp.GetDesired().GetComposite().GetResource().AsMap()["status"].(map[string]any)
-	rancher, _ := status["rancher"].(map[string]any)
-	if connected, _ := rancher["connected"].(bool); !connected {
+	rancherStatus, _ := status["rancher"].(map[string]any)
+	if connected, _ := rancherStatus["connected"].(bool); !connected {
 		return previous
 	}
-	return slices.DeleteFunc(slices.Clone(previous), func(n string) bool { return n == string(resourceRegistrarJob) })
+	return slices.DeleteFunc(slices.Clone(previous), func(n string) bool { return n == string(rancher.ResourceRegistrarJob) })
 }
 
 // missing lists the names of want that got lacks.

@@ -12,6 +12,8 @@ import (
 	resourcehelper "k8s.io/component-helpers/resource"
 
 	vconfig "github.com/loft-sh/vcluster/config"
+
+	"github.com/tenantcluster/function-tenantcluster/internal/checks"
 )
 
 // workload is pods the platform runs in a tenant's host namespace: a template and how many.
@@ -76,60 +78,6 @@ func resourceList(t *testing.T, m map[string]any) corev1.ResourceList {
 	return l
 }
 
-// admitted is a pod as the host API server stores it: requests default to limits (API
-// defaulting), then the namespace's LimitRange fills what is still missing (LimitRanger).
-func admitted(tpl corev1.PodTemplateSpec, lr corev1.LimitRangeItem) *corev1.Pod {
-	pod := &corev1.Pod{ObjectMeta: tpl.ObjectMeta, Spec: *tpl.Spec.DeepCopy()}
-	fill := func(cs []corev1.Container) {
-		for i := range cs {
-			r := &cs[i].Resources
-			if r.Requests == nil {
-				r.Requests = corev1.ResourceList{}
-			}
-			if r.Limits == nil {
-				r.Limits = corev1.ResourceList{}
-			}
-			for k, v := range r.Limits {
-				if _, ok := r.Requests[k]; !ok {
-					r.Requests[k] = v
-				}
-			}
-			for k, v := range lr.DefaultRequest {
-				if _, ok := r.Requests[k]; !ok {
-					r.Requests[k] = v
-				}
-			}
-			for k, v := range lr.Default {
-				if _, ok := r.Limits[k]; !ok {
-					r.Limits[k] = v
-				}
-			}
-		}
-	}
-	fill(pod.Spec.InitContainers)
-	fill(pod.Spec.Containers)
-	return pod
-}
-
-// limitRangeRefusals are the LimitRanger's refusals of a pod: a container limit above the
-// maximum (or missing where there is one), a request below the minimum (or missing).
-func limitRangeRefusals(pod *corev1.Pod, lr corev1.LimitRangeItem) []string {
-	var out []string
-	for _, c := range append(append([]corev1.Container{}, pod.Spec.InitContainers...), pod.Spec.Containers...) {
-		for k, max := range lr.Max {
-			if l, ok := c.Resources.Limits[k]; !ok || l.Cmp(max) > 0 {
-				out = append(out, fmt.Sprintf("container %s: %s limit %v is not within the maximum %s", c.Name, k, c.Resources.Limits[k], max.String()))
-			}
-		}
-		for k, min := range lr.Min {
-			if r, ok := c.Resources.Requests[k]; !ok || r.Cmp(min) < 0 {
-				out = append(out, fmt.Sprintf("container %s: %s request %v is below the minimum %s", c.Name, k, c.Resources.Requests[k], min.String()))
-			}
-		}
-	}
-	return out
-}
-
 // usage is what the platform's own objects count against the namespace's quota, the way the
 // API server's quota evaluators count: pods by k8s.io/component-helpers' PodRequests and
 // PodLimits (what the pod evaluator calls), volume claims by their storage requests, Services by
@@ -147,8 +95,10 @@ func usage(t *testing.T, out rendered, lr corev1.LimitRangeItem) (corev1.Resourc
 	}
 	var refusals []string
 	for _, w := range platformWorkloads(t, out) {
-		pod := admitted(w.template, lr)
-		for _, r := range limitRangeRefusals(pod, lr) {
+		// The LimitRanger's defaults and bounds, as the function's own quota check applies them
+		// to its declared workloads (one reading of the LimitRanger, shared).
+		pod := &corev1.Pod{ObjectMeta: w.template.ObjectMeta, Spec: checks.Admitted(w.template.Spec, lr)}
+		for _, r := range checks.LimitRangeRefusals(pod.Spec, lr) {
 			refusals = append(refusals, w.name+": "+r)
 		}
 		n := int64(w.replicas)

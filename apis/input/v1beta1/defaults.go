@@ -27,7 +27,7 @@ const (
 	DefaultPodSecurity      = "restricted"
 	DefaultPodSecurityFloor = "baseline"
 	// MaxNamespacePrefixLength bounds namespace.prefix so that every host namespace name fits
-	// in 63 characters (fn/names.go splits the budget).
+	// in 63 characters (internal/tenant/names.go splits the budget).
 	MaxNamespacePrefixLength = 20
 	DefaultSecretNamespace   = "crossplane-system" //nolint:gosec // a namespace name, not a credential
 	DefaultRetentionPolicy   = "Retain"
