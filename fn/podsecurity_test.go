@@ -14,7 +14,10 @@ import (
 	"k8s.io/pod-security-admission/policy"
 	"sigs.k8s.io/yaml"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/tenantcluster/function-tenantcluster/internal/compose"
+	"github.com/tenantcluster/function-tenantcluster/internal/layer"
 	"github.com/tenantcluster/function-tenantcluster/internal/layers/namespace"
 	"github.com/tenantcluster/function-tenantcluster/internal/layers/rancher"
 	"github.com/tenantcluster/function-tenantcluster/internal/tenant"
@@ -114,6 +117,34 @@ func TestRancherAgentFitsPodSecurity(t *testing.T) {
 		pod := &corev1.Pod{ObjectMeta: job.Spec.Template.ObjectMeta, Spec: job.Spec.Template.Spec}
 		if refused := podSecurity(t, "restricted", pod); len(refused) > 0 {
 			t.Errorf("%s: the registrar Job must meet restricted: %s", path, strings.Join(refused, "; "))
+		}
+	}
+}
+
+// TestRancherAgentDeclaredAsRancherDeploysIt holds the Rancher layer's declaration of its cluster
+// agent, which the cross-cutting Pod Security check judges, against the pod Rancher's import
+// manifest deploys: the same image repository, and the same verdict at every Pod Security level.
+func TestRancherAgentDeclaredAsRancherDeploysIt(t *testing.T) {
+	real := rancherAgentPod(t)
+	out := runPipeline(t, exampleRequest(t, filepath.Join("..", "examples", "claims", "full.yaml"), rancherSteps, nil))
+	var declared *layer.Workload
+	for i, w := range out.Workloads {
+		if w.Layer == "rancher" && w.Name == "cluster agent" {
+			declared = &out.Workloads[i]
+		}
+	}
+	if declared == nil {
+		t.Fatal("the Rancher layer declares no cluster agent")
+	}
+	repo, _, _ := strings.Cut(real.Spec.Containers[0].Image, ":")
+	if got := declared.Pod.Containers[0].Image; got != repo {
+		t.Errorf("declared image %q, Rancher deploys %s", got, real.Spec.Containers[0].Image)
+	}
+	for _, level := range []string{"privileged", "baseline", "restricted"} {
+		want := podSecurity(t, level, real)
+		got := podSecurity(t, level, &corev1.Pod{Spec: declared.Pod})
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("%s: Pod Security judges the declared agent otherwise than Rancher's: -Rancher's, +declared:\n%s", level, diff)
 		}
 	}
 }

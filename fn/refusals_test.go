@@ -98,6 +98,13 @@ func refusalCases() map[string]refusalCase {
 			xr:     tenanttest.ClaimXR(`spec: {resources: {quota: {requests.cpu: "64"}}}`),
 			want:   refusedRsp(`spec.resources.quota[requests.cpu]: 64 is above this platform's maximum 16; ask for at most 16`),
 		},
+		"QuotaBelowPlatformWorkloads": {
+			reason: "A claim quota that leaves no room for the platform's own workloads would have the control plane refused.",
+			input:  boundedInput,
+			xr:     tenanttest.ClaimXR(`spec: {resources: {quota: {count/pods: "1"}}}`),
+			want: refusedRsp(`spec.resources.quota[count/pods]: the platform's own workloads need count/pods 2 (vcluster/control plane 1 × 1, vcluster/CoreDNS 1 × 1), ` +
+				`above the quota of 1; ask for more, or remove the entry to get the size profile's`),
+		},
 		"ContainerLimitAboveProfileMax": {
 			reason: "A default container limit above the profile's per-container maximum would make every pod without limits unschedulable.",
 			xr:     tenanttest.ClaimXR(`spec: {resources: {containerDefaults: {limits: {cpu: "3"}}}}`),

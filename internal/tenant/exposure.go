@@ -56,6 +56,7 @@ func (t *Tenant) InternalHost() string {
 // InternalEndpoint and ExternalEndpoint are the API server's URLs. The Service listens on 443.
 func (t *Tenant) InternalEndpoint() string { return "https://" + t.InternalHost() + ":443" }
 
+// ExternalEndpoint is "" when the API server is not exposed.
 func (t *Tenant) ExternalEndpoint() string {
 	if !t.Exposure.Exposed() {
 		return ""

@@ -4,8 +4,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"strings"
-
-	inputv1beta1 "github.com/tenantcluster/function-tenantcluster/apis/input/v1beta1"
 )
 
 // Kubernetes names are DNS-1123 labels of at most 63 characters. Every name the function
@@ -17,9 +15,6 @@ const (
 	MaxIDLength    = 40
 	hashLength     = 8
 )
-
-// maxPrefixLength is the Input's limit on namespace.prefix, part of the same budget.
-const maxPrefixLength = inputv1beta1.MaxNamespacePrefixLength
 
 // tenantID builds a tenant's ID: the readable part, cleaned and cut to fit, followed by a hash of
 // key, the tenant's full identity. The hash is always there, not only for long names: without
@@ -65,6 +60,7 @@ func CleanLabel(s string) string {
 	return strings.Trim(string(b), "-")
 }
 
+// ShortHash is a stable 8-hex-digit hash of s, for names that must stay apart.
 func ShortHash(s string) string {
 	sum := sha256.Sum256([]byte(s))
 	return hex.EncodeToString(sum[:])[:hashLength]

@@ -10,7 +10,7 @@ import (
 	"github.com/tenantcluster/function-tenantcluster/apis/tenant/v1alpha1"
 )
 
-// Rancher's annotation and label that place a namespace in a project
+// AnnotationRancherProject is Rancher's annotation and label that place a namespace in a project
 // (https://ranchermanager.docs.rancher.com/how-to-guides/new-user-guides/manage-clusters/projects-and-namespaces).
 const AnnotationRancherProject = "field.cattle.io/projectId"
 

@@ -14,6 +14,7 @@ const (
 	ScopeNamespaced
 )
 
+// ObjectAPIVersion is provider-kubernetes' Object of the scope.
 func (s Scope) ObjectAPIVersion() string {
 	if s == ScopeNamespaced {
 		return "kubernetes.m.crossplane.io/v1alpha1"
@@ -21,6 +22,7 @@ func (s Scope) ObjectAPIVersion() string {
 	return "kubernetes.crossplane.io/v1alpha2"
 }
 
+// ReleaseAPIVersion is provider-helm's Release of the scope.
 func (s Scope) ReleaseAPIVersion() string {
 	if s == ScopeNamespaced {
 		return "helm.m.crossplane.io/v1beta1"
@@ -48,6 +50,7 @@ func (s Scope) KubernetesProviderConfigAPIVersion() string {
 	return "kubernetes.crossplane.io/v1alpha1"
 }
 
+// HelmProviderConfigAPIVersion is provider-helm's ProviderConfig of the scope.
 func (s Scope) HelmProviderConfigAPIVersion() string {
 	if s == ScopeNamespaced {
 		return "helm.m.crossplane.io/v1beta1"

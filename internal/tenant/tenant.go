@@ -1,3 +1,7 @@
+// Package tenant is the tenant model: a TenantCluster's spec resolved against the platform's
+// Input (defaults, offers, bounds), every name derived from the tenant's ID, the claim's field
+// errors, and the facts kept from earlier runs. It is the one thing every layer reads, and the
+// only way layers know of each other.
 package tenant
 
 import (

@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/crossplane/function-sdk-go/logging"
+	"github.com/crossplane/function-sdk-go/resource/composite"
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
 	"google.golang.org/protobuf/types/known/structpb"
 	"helm.sh/helm/v3/pkg/chart"
@@ -24,9 +25,13 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"sigs.k8s.io/yaml"
 
+	inputv1beta1 "github.com/tenantcluster/function-tenantcluster/apis/input/v1beta1"
 	"github.com/tenantcluster/function-tenantcluster/fn"
 	"github.com/tenantcluster/function-tenantcluster/internal/claim"
+	composed "github.com/tenantcluster/function-tenantcluster/internal/compose"
+	"github.com/tenantcluster/function-tenantcluster/internal/pipeline"
 	"github.com/tenantcluster/function-tenantcluster/internal/requests"
+	tenantmodel "github.com/tenantcluster/function-tenantcluster/internal/tenant"
 )
 
 // repo is the function's repository: this module lives in test/chart.
@@ -39,11 +44,20 @@ var vclusterChart = sync.OnceValues(func() (*chart.Chart, error) {
 	if out, err := exec.Command("go", "mod", "download", "github.com/loft-sh/vcluster").CombinedOutput(); err != nil {
 		return nil, fmt.Errorf("go mod download: %w: %s", err, out)
 	}
-	out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "github.com/loft-sh/vcluster").Output()
+	out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}} {{.Version}}", "github.com/loft-sh/vcluster").Output()
 	if err != nil {
 		return nil, err
 	}
-	return loader.Load(filepath.Join(strings.TrimSpace(string(out)), "chart"))
+	dir, version, _ := strings.Cut(strings.TrimSpace(string(out)), " ")
+	c, err := loader.Load(filepath.Join(dir, "chart"))
+	if err != nil {
+		return nil, err
+	}
+	// The module's Chart.yaml carries a placeholder version that vcluster's release pipeline
+	// replaces; the chart's images are tagged with it, so it is set the way the published chart
+	// has it (as cmd/chartrepo does for the e2e).
+	c.Metadata.Version = strings.TrimPrefix(version, "v")
+	return c, nil
 })
 
 func loadChart(t *testing.T) *chart.Chart {
@@ -73,6 +87,9 @@ type release struct {
 	name, namespace string
 	values          map[string]any
 	desired         map[string]*fnv1.Resource
+	// declared is what the function's layers declare for the tenant: the workloads they run in
+	// its host namespace and the rules they put there.
+	declared pipeline.Result
 }
 
 // compose runs the function on the tenant's claim the way `make render` does and returns its
@@ -126,7 +143,33 @@ func compose(t *testing.T, tc tenant) release {
 	values, _ := fp["values"].(map[string]any)
 	name, _ := ann["crossplane.io/external-name"].(string)
 	ns, _ := fp["namespace"].(string)
-	return release{name: name, namespace: ns, values: values, desired: desired}
+	return release{name: name, namespace: ns, values: values, desired: desired, declared: declare(t, ins.AsMap(), xrs.AsMap())}
+}
+
+// declare runs the function's layers on the tenant as RunFunction does, for what they declare.
+func declare(t *testing.T, input, xr map[string]any) pipeline.Result {
+	t.Helper()
+	raw, err := json.Marshal(input)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := &inputv1beta1.Input{}
+	if err := json.Unmarshal(raw, in); err != nil {
+		t.Fatal(err)
+	}
+	in.Default()
+	if err := in.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	tn, err := tenantmodel.New(&composite.Unstructured{Unstructured: unstructured.Unstructured{Object: xr}}, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := pipeline.Run(tn, composed.Observed{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
 }
 
 // compositionInput is the function input of the shipped Composition (apis/composition.yaml).

@@ -39,8 +39,16 @@ var coreDNSImages = map[string]string{
 	"1.30": "coredns/coredns:1.11.3",
 }
 
-// The chart's and vcluster's default resources of the containers the function does not size.
+// The chart's and vcluster's default resources of the containers the function does not size,
+// and the control plane's, which Helm merges under the profile's (an entry the profile leaves
+// out keeps the chart's: the ephemeral storage).
 var (
+	syncerChartResources = corev1.ResourceRequirements{
+		Requests: corev1.ResourceList{
+			corev1.ResourceEphemeralStorage: resource.MustParse("1Gi"), corev1.ResourceCPU: resource.MustParse("200m"), corev1.ResourceMemory: resource.MustParse("256Mi"),
+		},
+		Limits: corev1.ResourceList{corev1.ResourceEphemeralStorage: resource.MustParse("10Gi"), corev1.ResourceMemory: resource.MustParse("4Gi")},
+	}
 	kubernetesInitResources = resources("40m", "64Mi", "100m", "256Mi")
 	etcdResources           = resources("20m", "150Mi", "", "")
 	coreDNSResources        = resources("20m", "64Mi", "1000m", "170Mi")
@@ -81,7 +89,10 @@ func workloads(t *tenant.Tenant, v vclusterValues) []layer.Workload {
 			}},
 			Containers: []corev1.Container{{
 				Name: "syncer", Image: syncerImage + t.Input.VCluster.Chart.Version,
-				Resources:       corev1.ResourceRequirements{Requests: ss.Resources.Requests, Limits: ss.Resources.Limits},
+				Resources: corev1.ResourceRequirements{
+					Requests: mergedOver(syncerChartResources.Requests, ss.Resources.Requests),
+					Limits:   mergedOver(syncerChartResources.Limits, ss.Resources.Limits),
+				},
 				SecurityContext: security.ContainerSecurityContext,
 			}},
 			Volumes: volumes,
@@ -125,9 +136,7 @@ func workloads(t *tenant.Tenant, v vclusterValues) []layer.Workload {
 			Containers: []corev1.Container{{
 				Name: "coredns", Image: coreDNSRegistry + image, Resources: coreDNSResources, SecurityContext: dns.ContainerSecurityContext,
 			}},
-			Volumes: []corev1.Volume{{Name: "config-volume", VolumeSource: corev1.VolumeSource{ConfigMap: &corev1.ConfigMapVolumeSource{
-				LocalObjectReference: corev1.LocalObjectReference{Name: "coredns"},
-			}}}},
+			Volumes: []corev1.Volume{configMapVolume("config-volume", "coredns"), configMapVolume("custom-config-volume", "coredns-custom")},
 		},
 		// Its kube-dns Service, synced into the host namespace.
 		Services: []layer.ServiceCount{{Type: corev1.ServiceTypeClusterIP, Ports: 3}},
@@ -142,6 +151,21 @@ func controlPlaneService(cp controlPlaneValues) layer.ServiceCount {
 		return layer.ServiceCount{Type: corev1.ServiceTypeLoadBalancer, Ports: 1}
 	}
 	return layer.ServiceCount{Type: corev1.ServiceTypeClusterIP, Ports: 2}
+}
+
+func configMapVolume(name, configMap string) corev1.Volume {
+	return corev1.Volume{Name: name, VolumeSource: corev1.VolumeSource{ConfigMap: &corev1.ConfigMapVolumeSource{
+		LocalObjectReference: corev1.LocalObjectReference{Name: configMap},
+	}}}
+}
+
+// mergedOver is over merged onto base, as Helm merges a value map over the chart's default.
+func mergedOver(base, over corev1.ResourceList) corev1.ResourceList {
+	out := base.DeepCopy()
+	for k, v := range over {
+		out[k] = v.DeepCopy()
+	}
+	return out
 }
 
 func emptyDir(name string) corev1.Volume {
