@@ -2,6 +2,7 @@ package chart
 
 import (
 	"fmt"
+	"maps"
 	"net/netip"
 	"slices"
 	"strings"
@@ -64,14 +65,7 @@ func quantities(l corev1.ResourceList) string {
 	return strings.Join(out, ",")
 }
 
-func sortedKeys(l corev1.ResourceList) []corev1.ResourceName {
-	keys := make([]corev1.ResourceName, 0, len(l))
-	for k := range l {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
-}
+func sortedKeys(l corev1.ResourceList) []corev1.ResourceName { return slices.Sorted(maps.Keys(l)) }
 
 // renderedWorkloads are the workloads the real chart makes for the release, by the names the
 // vcluster layer declares them under: the control plane (StatefulSet or Deployment), etcd when

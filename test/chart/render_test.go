@@ -14,8 +14,8 @@ import (
 	"testing"
 
 	"github.com/crossplane/function-sdk-go/logging"
-	"github.com/crossplane/function-sdk-go/resource/composite"
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
+	"github.com/crossplane/function-sdk-go/resource/composite"
 	"google.golang.org/protobuf/types/known/structpb"
 	"helm.sh/helm/v3/pkg/chart"
 	"helm.sh/helm/v3/pkg/chart/loader"

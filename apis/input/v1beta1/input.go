@@ -218,7 +218,13 @@ type SizeProfile struct {
 	Scheduling *Scheduling `json:"scheduling,omitempty"`
 	// Quota bounds what all of the tenant's workloads together may use (a ResourceQuota on the
 	// host namespace), e.g. requests.cpu, limits.memory, count/pods. Keys the profile leaves out
-	// keep the chart's defaults.
+	// keep the chart's defaults. The platform's own workloads in the host namespace count
+	// against it like the tenant's: the control plane, etcd, CoreDNS and, when registered,
+	// Rancher's agents (as the limit range admits them); the tenant has what they leave. The one
+	// exception is the load balancer and node port of a LoadBalancer-exposed API server, which
+	// are added to the quota, so that a profile may allow tenants none of their own. The
+	// function checks that the platform's workloads fit: a profile they do not fit is warned
+	// about on every tenant of it, a claim's quota they do not fit is refused.
 	// +optional
 	Quota corev1.ResourceList `json:"quota,omitempty"`
 	// LimitRange gives containers default resources and bounds them.
