@@ -32,7 +32,9 @@ func PodSecurity(rules layer.HostRules, workloads []layer.Workload) []Violation 
 					"the host namespace enforces %s, which refuses its pods: %s", rules.PodSecurity, strings.Join(refused, "; "))})
 			}
 		}
-		if w.VirtualNamespace != "" && rules.VirtualPodSecurity != "" && !slices.Contains(rules.VirtualExemptions, w.VirtualNamespace) {
+		// At the same level as the host's the verdict is the host's: judged once.
+		if w.VirtualNamespace != "" && rules.VirtualPodSecurity != "" && rules.VirtualPodSecurity != rules.PodSecurity &&
+			!slices.Contains(rules.VirtualExemptions, w.VirtualNamespace) {
 			if refused := Refusals(rules.VirtualPodSecurity, w.Pod); len(refused) > 0 {
 				out = append(out, Violation{Check: "pod security", Layer: w.Layer, Workload: w.Name, Message: fmt.Sprintf(
 					"the virtual cluster enforces %s in namespace %s, which refuses its pods: %s", rules.VirtualPodSecurity, w.VirtualNamespace, strings.Join(refused, "; "))})

@@ -12,11 +12,15 @@ import (
 	"github.com/tenantcluster/function-tenantcluster/internal/layer"
 )
 
-// share is one workload's part of a quota entry.
+// share is one workload's part of a quota entry: times × amount.
 type share struct {
-	layer, workload string
-	amount          resource.Quantity
-	text            string
+	w      *layer.Workload
+	amount resource.Quantity
+	times  int64
+}
+
+func (s share) text() string {
+	return fmt.Sprintf("%s/%s %d × %s", s.w.Layer, s.w.Name, s.times, s.amount.String())
 }
 
 // Quota counts what the declared workloads use of the host namespace's quota, the way the API
@@ -25,120 +29,125 @@ type share struct {
 // its largest init container, each replica's volume claims, each Service (a LoadBalancer is a
 // load balancer and a node port per port). Platform workloads come out of the tenant's own
 // quota (the Input's size profiles say so), so each bounded entry must hold them all; and the
-// limit range must admit each container.
+// limit range must admit each container. It runs on every call: only bounded entries are
+// counted, in thousandths, and the words are written only for a violation.
 func Quota(rules layer.HostRules, workloads []layer.Workload) []Violation {
 	if !rules.QuotaSet {
 		return nil
 	}
 	var out []Violation
 	used := map[corev1.ResourceName][]share{}
-	add := func(w layer.Workload, name corev1.ResourceName, q resource.Quantity, times int64, text string) {
-		total := q.DeepCopy()
-		total.Mul(times)
-		used[name] = append(used[name], share{layer: w.Layer, workload: w.Name, amount: total, text: text})
+	add := func(w *layer.Workload, name corev1.ResourceName, q resource.Quantity, times int64) {
+		if _, bounded := rules.Quota[name]; bounded {
+			used[name] = append(used[name], share{w: w, amount: q, times: times})
+		}
 	}
 	one := *resource.NewQuantity(1, resource.DecimalSI)
-	for _, w := range workloads {
+	for i := range workloads {
+		w := &workloads[i]
 		n := int64(w.Replicas)
-		times := fmt.Sprintf("%d × ", n)
 		pod := Admitted(w.Pod, rules.LimitRange)
 		for _, r := range LimitRangeRefusals(pod, rules.LimitRange) {
 			out = append(out, Violation{Check: "quota", Layer: w.Layer, Workload: w.Name, Message: "the limit range refuses it: " + r})
 		}
-		add(w, "pods", one, n, times+"1")
-		add(w, "count/pods", one, n, times+"1")
+		add(w, "pods", one, n)
+		add(w, "count/pods", one, n)
 		requests, limits := podResources(pod)
-		for _, k := range sortedNames(requests) {
-			v := requests[k]
-			add(w, "requests."+k, v, n, times+v.String())
+		for k, v := range requests {
+			add(w, "requests."+k, v, n)
 			if k == corev1.ResourceCPU || k == corev1.ResourceMemory || k == corev1.ResourceEphemeralStorage {
-				add(w, k, v, n, times+v.String())
+				add(w, k, v, n)
 			}
 		}
-		for _, k := range sortedNames(limits) {
-			v := limits[k]
-			add(w, "limits."+k, v, n, times+v.String())
+		for k, v := range limits {
+			add(w, "limits."+k, v, n)
 		}
 		for _, c := range w.Claims {
-			add(w, "requests.storage", c, n, times+c.String())
-			add(w, "persistentvolumeclaims", one, n, times+"1")
-			add(w, "count/persistentvolumeclaims", one, n, times+"1")
+			add(w, "requests.storage", c, n)
+			add(w, "persistentvolumeclaims", one, n)
+			add(w, "count/persistentvolumeclaims", one, n)
 		}
 		for _, s := range w.Services {
-			add(w, "services", one, 1, "1")
-			add(w, "count/services", one, 1, "1")
+			add(w, "services", one, 1)
+			add(w, "count/services", one, 1)
 			ports := *resource.NewQuantity(s.Ports, resource.DecimalSI)
 			switch s.Type {
 			case corev1.ServiceTypeLoadBalancer:
-				add(w, corev1.ResourceServicesLoadBalancers, one, 1, "1")
-				add(w, corev1.ResourceServicesNodePorts, ports, 1, ports.String())
+				add(w, corev1.ResourceServicesLoadBalancers, one, 1)
+				add(w, corev1.ResourceServicesNodePorts, ports, 1)
 			case corev1.ServiceTypeNodePort:
-				add(w, corev1.ResourceServicesNodePorts, ports, 1, ports.String())
+				add(w, corev1.ResourceServicesNodePorts, ports, 1)
 			}
 		}
 	}
-	names := make([]corev1.ResourceName, 0, len(used))
-	for name := range used {
-		names = append(names, name)
-	}
-	slices.Sort(names)
-	for _, name := range names {
-		hard, bounded := rules.Quota[name]
-		if !bounded {
+	for _, name := range sortedNames(rules.Quota) {
+		shares := used[name]
+		hard := rules.Quota[name]
+		var total int64
+		for _, s := range shares {
+			total += s.amount.MilliValue() * s.times
+		}
+		if total <= hard.MilliValue() {
 			continue
 		}
-		shares := used[name]
-		var total resource.Quantity
+		// Workloads in declaration order; the largest share is named.
 		largest := 0
-		parts := make([]string, 0, len(shares))
+		parts := make([]string, len(shares))
 		for i, s := range shares {
-			total.Add(s.amount)
-			if s.amount.Cmp(shares[largest].amount) > 0 {
+			if s.amount.MilliValue()*s.times > shares[largest].amount.MilliValue()*shares[largest].times {
 				largest = i
 			}
-			parts = append(parts, s.layer+"/"+s.workload+" "+s.text)
+			parts[i] = s.text()
 		}
-		if total.Cmp(hard) > 0 {
-			out = append(out, Violation{Check: "quota", Layer: shares[largest].layer, Workload: shares[largest].workload, Resource: name, Message: fmt.Sprintf(
-				"the platform's own workloads need %s %s (%s), above the quota of %s", name, total.String(), strings.Join(parts, ", "), hard.String())})
+		sum := resource.NewMilliQuantity(total, hard.Format)
+		if total%1000 == 0 {
+			sum = resource.NewQuantity(total/1000, hard.Format)
 		}
+		out = append(out, Violation{Check: "quota", Layer: shares[largest].w.Layer, Workload: shares[largest].w.Name, Resource: name, Message: fmt.Sprintf(
+			"the platform's own workloads need %s %s (%s), above the quota of %s", name, sum.String(), strings.Join(parts, ", "), hard.String())})
 	}
 	return out
 }
 
-// Admitted is a pod's containers as the API server stores them: requests default to limits (API
-// defaulting), then the LimitRanger fills in the limit range's defaults.
+// Admitted is a pod's containers as the API server stores them: requests default to limits
+// (API defaulting), then the LimitRanger fills in the limit range's defaults. Only the
+// containers' resources are new; the rest of the spec is shared with the declaration.
 func Admitted(spec corev1.PodSpec, lr corev1.LimitRangeItem) corev1.PodSpec {
-	pod := *spec.DeepCopy()
-	fill := func(cs []corev1.Container) {
-		for i := range cs {
-			r := &cs[i].Resources
-			if r.Requests == nil {
-				r.Requests = corev1.ResourceList{}
-			}
-			if r.Limits == nil {
-				r.Limits = corev1.ResourceList{}
-			}
-			for k, v := range r.Limits {
-				if _, ok := r.Requests[k]; !ok {
-					r.Requests[k] = v
-				}
-			}
-			for k, v := range lr.DefaultRequest {
-				if _, ok := r.Requests[k]; !ok {
-					r.Requests[k] = v
-				}
-			}
-			for k, v := range lr.Default {
-				if _, ok := r.Limits[k]; !ok {
-					r.Limits[k] = v
-				}
+	pod := spec
+	pod.InitContainers = admittedContainers(spec.InitContainers, lr)
+	pod.Containers = admittedContainers(spec.Containers, lr)
+	return pod
+}
+
+func admittedContainers(cs []corev1.Container, lr corev1.LimitRangeItem) []corev1.Container {
+	if cs == nil {
+		return nil
+	}
+	out := make([]corev1.Container, len(cs))
+	for i, c := range cs {
+		requests := make(corev1.ResourceList, len(c.Resources.Requests)+len(lr.DefaultRequest))
+		limits := make(corev1.ResourceList, len(c.Resources.Limits)+len(lr.Default))
+		maps.Copy(requests, c.Resources.Requests)
+		maps.Copy(limits, c.Resources.Limits)
+		for k, v := range c.Resources.Limits {
+			if _, ok := requests[k]; !ok {
+				requests[k] = v
 			}
 		}
+		for k, v := range lr.DefaultRequest {
+			if _, ok := requests[k]; !ok {
+				requests[k] = v
+			}
+		}
+		for k, v := range lr.Default {
+			if _, ok := limits[k]; !ok {
+				limits[k] = v
+			}
+		}
+		c.Resources = corev1.ResourceRequirements{Requests: requests, Limits: limits, Claims: c.Resources.Claims}
+		out[i] = c
 	}
-	fill(pod.InitContainers)
-	fill(pod.Containers)
-	return pod
+	return out
 }
 
 // LimitRangeRefusals are the LimitRanger's refusals of a pod's containers: a limit above the
