@@ -23,6 +23,7 @@ import (
 	"github.com/tenantcluster/function-tenantcluster/apis/tenant/v1alpha1"
 	"github.com/tenantcluster/function-tenantcluster/internal/checks"
 	"github.com/tenantcluster/function-tenantcluster/internal/compose"
+	logginglayer "github.com/tenantcluster/function-tenantcluster/internal/layers/logging"
 	"github.com/tenantcluster/function-tenantcluster/internal/layers/rancher"
 	"github.com/tenantcluster/function-tenantcluster/internal/layers/vcluster"
 	"github.com/tenantcluster/function-tenantcluster/internal/pipeline"
@@ -162,6 +163,8 @@ func fatalForTenant(rsp *fnv1.RunFunctionResponse, err error) {
 	case strings.HasPrefix(fe.Field, "rancher"):
 		// The condition of the layer the field belongs to.
 		typ = rancher.ConditionRancherRegistered
+	case strings.HasPrefix(fe.Field, "logging"):
+		typ = logginglayer.ConditionLoggingReady
 	}
 	response.ConditionFalse(rsp, typ, reason).WithMessage(err.Error()).TargetCompositeAndClaim()
 }

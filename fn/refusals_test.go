@@ -44,6 +44,18 @@ func rancherRefusedRsp(message string) *fnv1.RunFunctionResponse {
 	return rsp
 }
 
+// loggingRefusedRsp is the response to a claim refused for one of its spec.logging fields.
+func loggingRefusedRsp(message string) *fnv1.RunFunctionResponse {
+	rsp := refusedRsp(message)
+	rsp.Conditions[0].Type = "LoggingReady"
+	return rsp
+}
+
+// logOutput is a claim sending its logs to one output.
+func logOutput(output string) string {
+	return tenanttest.ClaimXR("spec: {logging: {outputs: [" + output + "]}}")
+}
+
 // refusalCase is a claim (an XR) the platform's input refuses, and the whole response.
 type refusalCase struct {
 	reason string
@@ -104,6 +116,54 @@ func refusalCases() map[string]refusalCase {
 			xr:     tenanttest.ClaimXR(`spec: {resources: {quota: {count/pods: "1"}}}`),
 			want: refusedRsp(`spec.resources.quota[count/pods]: the platform's own workloads need count/pods 2 (vcluster/control plane 1 × 1, vcluster/CoreDNS 1 × 1), ` +
 				`above the quota of 1; ask for more, or remove the entry to get the size profile's`),
+		},
+		"LogOutputTypeNotOffered": {
+			reason: "An output type the platform does not offer is refused with the offered ones.",
+			input:  loggingInput + "  outputTypes: [loki]\n",
+			xr:     logOutput(`{name: c, http: {endpoint: "https://collector.logs.example.com"}}`),
+			want:   loggingRefusedRsp(`spec.logging.outputs[0].http: this platform does not offer http outputs; choose one of loki`),
+		},
+		"LogHostNotAllowed": {
+			reason: "Logs go only to hosts the platform allows: a look-alike of an allowed domain is not one.",
+			input:  loggingInput,
+			xr:     logOutput(`{name: l, loki: {url: "https://loki.example.com.evil.example.org"}}`),
+			want:   loggingRefusedRsp(`spec.logging.outputs[0].loki: loki.example.com.evil.example.org is not a host this platform lets logs go to (loki.example.com, *.logs.example.com)`),
+		},
+		"LogURLWithCredentials": {
+			reason: "A URL carrying a password is refused without repeating it.",
+			input:  loggingInput,
+			xr:     logOutput(`{name: l, loki: {url: "https://user:secret@loki.example.com"}}`),
+			want:   loggingRefusedRsp(`spec.logging.outputs[0].loki: the URL carries credentials (user:password@); a claim is no place for a secret, remove them`),
+		},
+		"LogBufferAboveMax": {
+			reason: "An output's buffer is bounded by the platform.",
+			input:  loggingInput,
+			xr:     logOutput(`{name: l, loki: {url: "https://loki.example.com"}, buffer: {totalLimitSize: 8Gi}}`),
+			want:   loggingRefusedRsp(`spec.logging.outputs[0].buffer.totalLimitSize: 8Gi must be more than zero and at most this platform's 2Gi`),
+		},
+		"LogLabelVClusterRewrites": {
+			reason: "A label vcluster rewrites on the host cannot select anything (or selects its own markers).",
+			input:  loggingInput,
+			xr:     tenanttest.ClaimXR(`spec: {logging: {labels: {vcluster.loft.sh/managed-by: other}, outputs: [{name: l, loki: {url: "https://loki.example.com"}}]}}`),
+			want:   loggingRefusedRsp(`spec.logging.labels: vcluster.loft.sh/managed-by is a label vcluster rewrites on the host; narrow by namespaces or by another label`),
+		},
+		"LogExtraLabelNotALokiLabel": {
+			reason: "Loki labels are checked so that nothing the claim writes reads as syntax in fluentd's configuration.",
+			input:  loggingInput,
+			xr:     logOutput(`{name: l, loki: {url: "https://loki.example.com", extraLabels: {team: "a\"} @include x"}}}`),
+			want:   loggingRefusedRsp(`spec.logging.outputs[0].loki.extraLabels: team=a"} @include x is not a Loki label: names are letters, digits and _, values at most 128 letters, digits and _.:/-`),
+		},
+		"LogOutputNamedTwice": {
+			reason: "Each output needs its own name (the Outputs are named after them).",
+			input:  loggingInput,
+			xr:     logOutput(`{name: l, loki: {url: "https://loki.example.com"}}, {name: l, http: {endpoint: "https://c.logs.example.com"}}`),
+			want:   loggingRefusedRsp(`spec.logging.outputs[1].name: "l" names two outputs; give each its own name`),
+		},
+		"LogOutputTwoTypes": {
+			reason: "An output is exactly one type (the XRD says so too).",
+			input:  loggingInput,
+			xr:     logOutput(`{name: l, loki: {url: "https://loki.example.com"}, http: {endpoint: "https://c.logs.example.com"}}`),
+			want:   loggingRefusedRsp(`spec.logging.outputs[0]: set exactly one of loki, http and elasticsearch`),
 		},
 		"ContainerLimitAboveProfileMax": {
 			reason: "A default container limit above the profile's per-container maximum would make every pod without limits unschedulable.",

@@ -2,6 +2,7 @@ package fn
 
 import (
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -11,6 +12,7 @@ import (
 
 	"github.com/tenantcluster/function-tenantcluster/internal/checks"
 	"github.com/tenantcluster/function-tenantcluster/internal/compose"
+	"github.com/tenantcluster/function-tenantcluster/internal/layer"
 	"github.com/tenantcluster/function-tenantcluster/internal/pipeline"
 	"github.com/tenantcluster/function-tenantcluster/internal/tenant"
 	"github.com/tenantcluster/function-tenantcluster/internal/tenant/tenanttest"
@@ -47,9 +49,22 @@ func TestDeclaredWorkloadsKeepTheRules(t *testing.T) {
 			}
 		}
 	}
+	// With the tenant's own log aggregator (the Isolated model) in every size and level.
+	for _, size := range []string{"small", "medium", "large"} {
+		for _, level := range []string{"baseline", "restricted"} {
+			claim := strings.Replace(loggingClaim, "spec:\n", "spec:\n  size: "+size+"\n  isolation: {podSecurity: "+level+"}\n", 1)
+			reqs["logging/"+size+"/"+level] = &fnv1.RunFunctionRequest{
+				Input:    st(t, loggingInput),
+				Observed: &fnv1.State{Composite: res(t, tenanttest.ClaimXR(claim))},
+			}
+		}
+	}
 	for name, req := range reqs {
 		t.Run(name, func(t *testing.T) {
 			out := runPipeline(t, req)
+			if strings.HasPrefix(name, "logging/") && !slices.ContainsFunc(out.Workloads, func(w layer.Workload) bool { return w.Layer == "logging" }) {
+				t.Fatal("the logging layer declares no aggregator")
+			}
 			if len(out.Workloads) < 2 {
 				t.Fatalf("only %d workloads declared", len(out.Workloads))
 			}

@@ -63,13 +63,13 @@ func TestChecks(t *testing.T) {
 		"AllKept": {
 			reason: "A restricted pod within quota whose traffic the policy carries, and the platform rule carried.",
 			workloads: []layer.Workload{
-				{Layer: "a", Name: "one", Replicas: 2, Pod: restricted("250m"), Egress: []layer.Traffic{agent}},
+				{Layer: "a", Name: "one", Replicas: 2, VirtualNamespace: "default", Pod: restricted("250m"), Egress: []layer.Traffic{agent}},
 				{Layer: "b", Name: "two", Replicas: 1, VirtualNamespace: "kube-system", Pod: restricted("250m"), Egress: []layer.Traffic{{CIDR: "203.0.113.0/24", Port: 443, Protocol: corev1.ProtocolTCP}}},
 			},
 		},
 		"TooPrivileged": {
 			reason:    "A privileged container is refused by the host namespace's restricted level.",
-			workloads: []layer.Workload{{Layer: "logging", Name: "aggregator", Replicas: 1, Pod: privileged(restricted("100m")), Egress: []layer.Traffic{agent}}},
+			workloads: []layer.Workload{{Layer: "logging", Name: "aggregator", Replicas: 1, VirtualNamespace: "default", Pod: privileged(restricted("100m")), Egress: []layer.Traffic{agent}}},
 			want:      []string{"pod security/logging/aggregator"},
 			message:   "the host namespace enforces restricted, which refuses its pods: privileged",
 		},
@@ -86,40 +86,47 @@ func TestChecks(t *testing.T) {
 		"TooLarge": {
 			reason: "Three replicas of 500m need 1500m of a 1 CPU quota: the largest share is named.",
 			workloads: []layer.Workload{
-				{Layer: "monitoring", Name: "prometheus", Replicas: 3, Pod: restricted("500m"), Egress: []layer.Traffic{agent}},
+				{Layer: "monitoring", Name: "prometheus", Replicas: 3, VirtualNamespace: "default", Pod: restricted("500m"), Egress: []layer.Traffic{agent}},
 			},
 			want:    []string{"quota/monitoring/prometheus"},
 			message: "the platform's own workloads need requests.cpu 1500m (monitoring/prometheus 3 × 500m), above the quota of 1",
 		},
 		"AboveTheLimitRange": {
 			reason:    "A container above the limit range's maximum is refused by the LimitRanger.",
-			workloads: []layer.Workload{{Layer: "backup", Name: "job", Replicas: 1, Pod: restricted("3"), Egress: []layer.Traffic{agent}}},
+			workloads: []layer.Workload{{Layer: "backup", Name: "job", Replicas: 1, VirtualNamespace: "default", Pod: restricted("3"), Egress: []layer.Traffic{agent}}},
 			want:      []string{"quota/backup/job", "quota/backup/job"},
 			message:   "the limit range refuses it: container app: cpu limit 3 is not within the maximum 2",
 		},
 		"TrafficNotAllowed": {
 			reason:    "Public egress excepts 10.0.0.0/8, and no rule carries a sink at 10.1.2.3.",
-			workloads: []layer.Workload{{Layer: "logging", Name: "aggregator", Replicas: 1, Pod: restricted("100m"), Egress: []layer.Traffic{agent, {CIDR: "10.1.2.3/32", Protocol: corev1.ProtocolTCP, Port: 9200, Why: "the tenant's log sink"}}}},
+			workloads: []layer.Workload{{Layer: "logging", Name: "aggregator", Replicas: 1, VirtualNamespace: "default", Pod: restricted("100m"), Egress: []layer.Traffic{agent, {CIDR: "10.1.2.3/32", Protocol: corev1.ProtocolTCP, Port: 9200, Why: "the tenant's log sink"}}}},
 			want:      []string{"network/logging/aggregator"},
 			message:   "its traffic to the tenant's log sink at 10.1.2.3/32 on TCP 9200 is not let through",
 		},
 		"WrongPort": {
 			reason:    "The platform rule carries TCP 443 only.",
-			workloads: []layer.Workload{{Layer: "rancher", Name: "cluster agent", Replicas: 1, Pod: restricted("100m"), Egress: []layer.Traffic{agent, {CIDR: "10.0.0.10/32", Protocol: corev1.ProtocolTCP, Port: 8443}}}},
+			workloads: []layer.Workload{{Layer: "rancher", Name: "cluster agent", Replicas: 1, VirtualNamespace: "default", Pod: restricted("100m"), Egress: []layer.Traffic{agent, {CIDR: "10.0.0.10/32", Protocol: corev1.ProtocolTCP, Port: 8443}}}},
 			want:      []string{"network/rancher/cluster agent"},
 		},
 		"PlatformRuleUnused": {
 			reason:    "A platform rule no declared workload needs opens more than the platform needs.",
-			workloads: []layer.Workload{{Layer: "vcluster", Name: "control plane", Replicas: 1, Pod: restricted("100m")}},
+			workloads: []layer.Workload{{Layer: "vcluster", Name: "control plane", Replicas: 1, VirtualNamespace: "default", Pod: restricted("100m")}},
 			want:      []string{"network/vcluster/"},
 			message:   "the platform's egress rule to 10.0.0.10/32 on TCP 443 carries no declared workload's traffic",
+		},
+		"HostPodsNotJudgedByTheTenantsEgress": {
+			reason: "A pod the host runs directly (a log aggregator) is selected by none of the tenant's policies: its flows are not judged, and carry no platform rule.",
+			workloads: []layer.Workload{
+				{Layer: "logging", Name: "log aggregator", Replicas: 1, Pod: restricted("100m"), Egress: []layer.Traffic{{CIDR: "10.1.2.3/32", Port: 9200, Protocol: corev1.ProtocolTCP}, agent}},
+			},
+			want: []string{"network/vcluster/"},
 		},
 		"UnknownAddressNeedsPublicEgress": {
 			reason: "Traffic to an address the platform does not know is carried only by public egress.",
 			rules: func(r *layer.HostRules) {
 				r.Egress = r.Egress[1:]
 			},
-			workloads: []layer.Workload{{Layer: "rancher", Name: "cluster agent", Replicas: 1, Pod: restricted("100m"), Egress: []layer.Traffic{agent, {Protocol: corev1.ProtocolTCP, Port: 443, Why: "Rancher's server"}}}},
+			workloads: []layer.Workload{{Layer: "rancher", Name: "cluster agent", Replicas: 1, VirtualNamespace: "default", Pod: restricted("100m"), Egress: []layer.Traffic{agent, {Protocol: corev1.ProtocolTCP, Port: 443, Why: "Rancher's server"}}}},
 			want:      []string{"network/rancher/cluster agent"},
 			message:   "its traffic to Rancher's server at a public address on TCP 443 is not let through",
 		},

@@ -12,7 +12,9 @@ import (
 // gives its workloads: every declared flow must be let through (by the tenant's own egress or a
 // platform rule), and every platform rule must carry some declared flow, so that what the
 // platform opens for its own workloads is exactly what they need. A flow to an address the
-// platform does not know (CIDR "") is let through only by public egress.
+// platform does not know (CIDR "") is let through only by public egress. Only the flows of pods
+// the virtual cluster syncs are judged: the tenant's egress policy selects those, not the pods
+// the host runs directly (the control plane, a log aggregator).
 func Network(rules layer.HostRules, workloads []layer.Workload) []Violation {
 	if !rules.EgressSet {
 		return nil
@@ -20,6 +22,9 @@ func Network(rules layer.HostRules, workloads []layer.Workload) []Violation {
 	var out []Violation
 	used := make([]bool, len(rules.Egress))
 	for _, w := range workloads {
+		if w.VirtualNamespace == "" {
+			continue
+		}
 		for _, f := range w.Egress {
 			allowed := false
 			for i, r := range rules.Egress {

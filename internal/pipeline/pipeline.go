@@ -10,6 +10,7 @@ import (
 	"github.com/tenantcluster/function-tenantcluster/internal/checks"
 	"github.com/tenantcluster/function-tenantcluster/internal/compose"
 	"github.com/tenantcluster/function-tenantcluster/internal/layer"
+	"github.com/tenantcluster/function-tenantcluster/internal/layers/logging"
 	"github.com/tenantcluster/function-tenantcluster/internal/layers/namespace"
 	"github.com/tenantcluster/function-tenantcluster/internal/layers/rancher"
 	"github.com/tenantcluster/function-tenantcluster/internal/layers/tenanttarget"
@@ -27,6 +28,7 @@ var layers = []struct {
 	{"vcluster", vcluster.Layer},
 	{"tenant-target", tenanttarget.Layer},
 	{"rancher", rancher.Layer},
+	{"logging", logging.Layer},
 }
 
 // Result is everything the layers composed for one tenant.

@@ -47,6 +47,7 @@ type Tenant struct {
 	Exposure          Exposure
 	BackingStore      string
 	Rancher           Rancher
+	Logging           Logging
 
 	// UID is the XR's UID. Crossplane does not show functions the claim's UID; the XR lives
 	// exactly as long as its claim, so its UID tells a re-created tenant of the same name apart.
@@ -163,6 +164,9 @@ func (t *Tenant) applySpec(spec v1alpha1.TenantClusterSpec) error {
 	}
 	t.Exposure = exp
 	if err := t.resolveRancher(spec.Rancher); err != nil {
+		return err
+	}
+	if err := t.resolveLogging(spec.Logging); err != nil {
 		return err
 	}
 	return t.resolveBackingStore()

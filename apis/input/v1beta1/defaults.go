@@ -55,13 +55,6 @@ func DefaultPublicEgressExcept() []string {
 // DefaultSizes are the size profiles of an Input that names none. Every quota entry the chart
 // sets by default is set here too, so a profile says the whole quota.
 func DefaultSizes() map[string]SizeProfile {
-	list := func(kv ...string) corev1.ResourceList {
-		l := corev1.ResourceList{}
-		for i := 0; i+1 < len(kv); i += 2 {
-			l[corev1.ResourceName(kv[i])] = resource.MustParse(kv[i+1])
-		}
-		return l
-	}
 	// scale is how many times the small profile's workload quota a profile gets.
 	profile := func(reqCPU, reqMem, limCPU, limMem, disk string, replicas int32, scale int64) SizeProfile {
 		q := func(n int64, unit string) string { return strconv.FormatInt(n*scale, 10) + unit }
@@ -173,6 +166,16 @@ func (in *Input) Default() {
 		in.Policy.PodSecurityFloor = DefaultPodSecurityFloor
 	}
 	in.defaultRancher()
+	in.defaultLogging()
+}
+
+// list is a resource list from name, quantity pairs.
+func list(kv ...string) corev1.ResourceList {
+	l := corev1.ResourceList{}
+	for i := 0; i+1 < len(kv); i += 2 {
+		l[corev1.ResourceName(kv[i])] = resource.MustParse(kv[i+1])
+	}
+	return l
 }
 
 // Validate reports the first inconsistency of a defaulted Input, naming the field to fix.
@@ -229,7 +232,10 @@ func (in *Input) Validate() error {
 	if in.Usages.APIVersion != UsageProtection && in.Usages.APIVersion != UsageAPIExtensions {
 		return fmt.Errorf("input usages.apiVersion %q must be %s (Crossplane 2) or %s (Crossplane 1.x)", in.Usages.APIVersion, UsageProtection, UsageAPIExtensions)
 	}
-	return in.validateRancher()
+	if err := in.validateRancher(); err != nil {
+		return err
+	}
+	return in.validateLogging()
 }
 
 // validate checks one size profile.

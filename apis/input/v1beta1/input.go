@@ -58,6 +58,10 @@ type Input struct {
 	// Rancher configures the registration of every tenant's virtual cluster in Rancher.
 	// +optional
 	Rancher RancherSettings `json:"rancher,omitempty"`
+
+	// Logging offers tenants logging through the platform's logging-operator.
+	// +optional
+	Logging LoggingSettings `json:"logging,omitempty"`
 }
 
 // Targets names the ProviderConfigs of each target cluster.

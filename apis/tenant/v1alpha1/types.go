@@ -63,6 +63,11 @@ type TenantClusterSpec struct {
 	// there.
 	// +optional
 	Rancher *RancherSpec `json:"rancher,omitempty"`
+
+	// Logging sends the logs of the tenant's containers to the tenant's own sinks, when the
+	// platform offers it. Removing it stops sending and removes what was set up for it.
+	// +optional
+	Logging *LoggingSpec `json:"logging,omitempty"`
 }
 
 // ResourceOverrides adjusts the size profile for one tenant.
@@ -195,6 +200,10 @@ type TenantClusterStatus struct {
 	// Rancher describes the virtual cluster's registration in Rancher.
 	// +optional
 	Rancher *RancherStatus `json:"rancher,omitempty"`
+
+	// Logging is the tenant's logging, while it is on.
+	// +optional
+	Logging *LoggingStatus `json:"logging,omitempty"`
 }
 
 // SecretReference names a Secret.

@@ -1,0 +1,135 @@
+package v1alpha1
+
+import "k8s.io/apimachinery/pkg/api/resource"
+
+// LoggingSpec sends the logs of the tenant's containers to the tenant's own sinks. Every
+// container the tenant runs inside its virtual cluster runs as a pod of its host namespace, where
+// the platform's logging-operator collects it; the records carry the tenant's own names (the
+// virtual namespace and pod), not the host's.
+type LoggingSpec struct {
+	// Outputs are the sinks; every selected record goes to each of them.
+	// +kubebuilder:validation:MinItems=1
+	// +kubebuilder:validation:MaxItems=8
+	// +listType=map
+	// +listMapKey=name
+	Outputs []LogOutput `json:"outputs"`
+
+	// Namespaces narrows the logs to these namespaces of the virtual cluster. Default: all.
+	// +optional
+	// +kubebuilder:validation:MaxItems=32
+	// +kubebuilder:validation:items:MaxLength=63
+	// +kubebuilder:validation:items:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`
+	Namespaces []string `json:"namespaces,omitempty"`
+
+	// Labels narrows the logs to pods that carry all these labels, as set inside the virtual
+	// cluster.
+	// +optional
+	// +kubebuilder:validation:MaxProperties=16
+	Labels map[string]string `json:"labels,omitempty"`
+
+	// IncludeControlPlane also sends the logs of the virtual cluster's own control plane
+	// (API server, syncer). Default: false.
+	// +optional
+	IncludeControlPlane bool `json:"includeControlPlane,omitempty"`
+}
+
+// LogOutput is one sink of the tenant's logs. Set exactly one type; the platform decides which
+// types and which hosts tenants may use.
+// +kubebuilder:validation:XValidation:rule="[has(self.loki), has(self.http), has(self.elasticsearch)].filter(x, x).size() == 1",message="set exactly one of loki, http and elasticsearch"
+type LogOutput struct {
+	// Name identifies the output within the claim.
+	// +kubebuilder:validation:MaxLength=40
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`
+	Name string `json:"name"`
+
+	// Loki sends to a Grafana Loki.
+	// +optional
+	Loki *LokiOutput `json:"loki,omitempty"`
+
+	// HTTP posts the records as JSON to an endpoint.
+	// +optional
+	HTTP *HTTPOutput `json:"http,omitempty"`
+
+	// Elasticsearch indexes the records in Elasticsearch.
+	// +optional
+	Elasticsearch *ElasticsearchOutput `json:"elasticsearch,omitempty"`
+
+	// Buffer bounds what this output holds while its sink is slow or down; beyond it the
+	// oldest records are dropped, so that a failing sink never stalls the others.
+	// +optional
+	Buffer *LogBuffer `json:"buffer,omitempty"`
+}
+
+// LokiOutput is a Grafana Loki.
+type LokiOutput struct {
+	// URL of Loki, e.g. https://loki.example.com.
+	// +kubebuilder:validation:MaxLength=2048
+	// +kubebuilder:validation:Pattern=`^https?://[^/?#\s"'{}<>$\\]+(/[^?#\s"'{}<>$\\]*)?$`
+	URL string `json:"url"`
+	// TenantID is Loki's tenant (the X-Scope-OrgID header), for a multi-tenant Loki.
+	// +optional
+	// +kubebuilder:validation:MaxLength=128
+	// +kubebuilder:validation:Pattern=`^[A-Za-z0-9_.-]+$`
+	TenantID string `json:"tenantID,omitempty"`
+	// ExtraLabels are fixed labels added to every stream, e.g. {team: payments}.
+	// +optional
+	// +kubebuilder:validation:MaxProperties=16
+	ExtraLabels map[string]string `json:"extraLabels,omitempty"`
+}
+
+// HTTPOutput is an HTTP endpoint that takes the records as JSON.
+type HTTPOutput struct {
+	// Endpoint is the URL the records are posted to.
+	// +kubebuilder:validation:MaxLength=2048
+	// +kubebuilder:validation:Pattern=`^https?://[^/?#\s"'{}<>$\\]+(/[^?#\s"'{}<>$\\]*)?$`
+	Endpoint string `json:"endpoint"`
+}
+
+// ElasticsearchOutput is an Elasticsearch cluster.
+type ElasticsearchOutput struct {
+	// Host is Elasticsearch's host name.
+	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$`
+	Host string `json:"host"`
+	// Port of Elasticsearch. Default: 9200.
+	// +optional
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=65535
+	Port int32 `json:"port,omitempty"`
+	// Scheme is https (default) or http.
+	// +optional
+	// +kubebuilder:validation:Enum=https;http
+	Scheme string `json:"scheme,omitempty"`
+	// IndexName is the index the records go to. Default: the tenant's claim name.
+	// +optional
+	// +kubebuilder:validation:MaxLength=255
+	// +kubebuilder:validation:Pattern=`^[a-z0-9][a-z0-9_.-]*$`
+	IndexName string `json:"indexName,omitempty"`
+}
+
+// LogBuffer bounds an output's buffer.
+type LogBuffer struct {
+	// TotalLimitSize is the most the output keeps while its sink does not take it, e.g. 512Mi.
+	// Default and maximum: the platform's.
+	// +optional
+	TotalLimitSize *resource.Quantity `json:"totalLimitSize,omitempty"`
+}
+
+// LoggingStatus is the tenant's logging as the platform set it up.
+type LoggingStatus struct {
+	// Model is how the platform runs the tenant's logging: Isolated (an aggregator of the
+	// tenant's own) or Shared (the platform's aggregator).
+	Model string `json:"model,omitempty"`
+	// Outputs are the claim's outputs and their state.
+	Outputs []LogOutputStatus `json:"outputs,omitempty"`
+}
+
+// LogOutputStatus is one output's state.
+type LogOutputStatus struct {
+	// Name is the output's name in the claim.
+	Name string `json:"name"`
+	// Ready is true once the logging-operator accepted the output without problems.
+	Ready bool `json:"ready,omitempty"`
+	// Problems are the logging-operator's problems with the output, if any.
+	Problems []string `json:"problems,omitempty"`
+}

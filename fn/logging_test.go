@@ -1,0 +1,372 @@
+package fn
+
+import (
+	"context"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/crossplane/function-sdk-go/logging"
+	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
+	"github.com/google/go-cmp/cmp"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/labels"
+
+	"github.com/tenantcluster/function-tenantcluster/internal/tenant/tenanttest"
+	"github.com/tenantcluster/function-tenantcluster/internal/valuesschema"
+)
+
+// loggingInput offers logging to tenants: three hosts, a platform audit output.
+const loggingInput = `
+apiVersion: tenantcluster.fn.crossplane.io/v1beta1
+kind: Input
+logging:
+  enabled: true
+  hosts: [loki.example.com, "*.logs.example.com"]
+  globalOutputRefs: [audit]
+`
+
+// loggingClaim is team-a/dev sending its shop and default namespaces' web pods to a Loki, an HTTP
+// collector and an Elasticsearch.
+const loggingClaim = `spec:
+  logging:
+    namespaces: [shop, default]
+    labels: {tier: web}
+    outputs:
+    - {name: loki, loki: {url: "https://loki.example.com", tenantID: team-a, extraLabels: {team: a}}}
+    - {name: collector, http: {endpoint: "https://collector.logs.example.com/ingest"}, buffer: {totalLimitSize: 1Gi}}
+    - {name: search, elasticsearch: {host: es.logs.example.com, indexName: dev-logs}}
+`
+
+func loggingRsp(t *testing.T, input, claim string, observed map[string]*fnv1.Resource) *fnv1.RunFunctionResponse {
+	t.Helper()
+	req := &fnv1.RunFunctionRequest{
+		Meta:     &fnv1.RequestMeta{Tag: "t"},
+		Input:    st(t, input),
+		Observed: &fnv1.State{Composite: res(t, tenanttest.ClaimXR(claim)), Resources: observed},
+	}
+	rsp, err := NewFunction(logging.NewNopLogger()).RunFunction(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rsp.GetResults() {
+		if r.GetSeverity() == fnv1.Severity_SEVERITY_FATAL {
+			t.Fatalf("fatal: %s", r.GetMessage())
+		}
+	}
+	return rsp
+}
+
+// loggingManifests are the manifests of the composed logging-operator objects, by kind/name.
+func loggingManifests(rsp *fnv1.RunFunctionResponse) map[string]map[string]any {
+	out := map[string]map[string]any{}
+	for _, r := range rsp.GetDesired().GetResources() {
+		m, _, _ := unstructured.NestedMap(r.GetResource().AsMap(), "spec", "forProvider", "manifest")
+		if api, _ := m["apiVersion"].(string); strings.HasPrefix(api, "logging.banzaicloud.io/") {
+			meta, _ := m["metadata"].(map[string]any)
+			out[m["kind"].(string)+"/"+meta["name"].(string)] = m
+		}
+	}
+	return out
+}
+
+// TestLoggingObjects renders the isolated model and checks the whole of what the logging-operator
+// is given: the tenant's Logging (its own aggregator, watching only its host namespace, under
+// restricted security, attached to the platform's LoggingRoute by label), the Flow (the tenant's
+// synced pods in two virtual namespaces with its label, never the control plane, its own names
+// put on each record, to its three outputs and the platform's audit), and the Outputs (bounded
+// buffers that drop the oldest records).
+func TestLoggingObjects(t *testing.T) {
+	got := loggingManifests(loggingRsp(t, loggingInput, loggingClaim, nil))
+	buffer := func(size string) string {
+		return `{type: file, total_limit_size: "` + size + `", overflow_action: drop_oldest_chunk, flush_mode: interval, flush_interval: 10s,
+          retry_max_interval: 60s, retry_timeout: 1h, retry_forever: false, timekey: 1m}`
+	}
+	labels := `{app.kubernetes.io/managed-by: function-tenantcluster, tenantcluster.io/tenant: team-a-dev-c553f163, tenantcluster.io/claim-namespace: team-a}`
+	want := map[string]string{
+		"Logging/team-a-dev-c553f163": `
+apiVersion: logging.banzaicloud.io/v1beta1
+kind: Logging
+metadata:
+  name: team-a-dev-c553f163
+  labels: {app.kubernetes.io/managed-by: function-tenantcluster, tenantcluster.io/tenant: team-a-dev-c553f163, tenantcluster.io/claim-namespace: team-a, tenantcluster.io/logging-route: tenants}
+spec:
+  controlNamespace: tenant-team-a-dev-c553f163
+  watchNamespaces: [tenant-team-a-dev-c553f163]
+  configCheck: {strategy: StartWithTimeout, timeoutSeconds: 10}
+  fluentd:
+    resources: {requests: {cpu: 100m, memory: 256Mi}, limits: {cpu: 500m, memory: 512Mi}}
+    security:
+      podSecurityContext: {runAsNonRoot: true, runAsUser: 100, runAsGroup: 101, fsGroup: 101, seccompProfile: {type: RuntimeDefault}}
+      securityContext: {runAsNonRoot: true, allowPrivilegeEscalation: false, capabilities: {drop: [ALL]}, seccompProfile: {type: RuntimeDefault}}
+    scaling: {replicas: 1}
+    bufferStorageVolume: {pvc: {spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 4Gi}}, volumeMode: Filesystem}}}
+`,
+		"Flow/tenant-logs": `
+apiVersion: logging.banzaicloud.io/v1beta1
+kind: Flow
+metadata: {name: tenant-logs, namespace: tenant-team-a-dev-c553f163, labels: ` + labels + `}
+spec:
+  match:
+  - select: {labels: {vcluster.loft.sh/managed-by: dev, vcluster.loft.sh/namespace: default, tier: web}}
+  - select: {labels: {vcluster.loft.sh/managed-by: dev, vcluster.loft.sh/namespace: shop, tier: web}}
+  filters:
+  - record_transformer:
+      enable_ruby: true
+      records:
+      - namespace: '${record.dig("kubernetes", "labels", "vcluster.loft.sh/namespace")}'
+        pod: '${record.dig("kubernetes", "annotations", "vcluster.loft.sh/name") || record.dig("kubernetes", "pod_name")}'
+        container: '${record.dig("kubernetes", "container_name")}'
+  localOutputRefs: [tenant-loki, tenant-collector, tenant-search]
+  globalOutputRefs: [audit]
+`,
+		"Output/tenant-loki": `
+apiVersion: logging.banzaicloud.io/v1beta1
+kind: Output
+metadata: {name: tenant-loki, namespace: tenant-team-a-dev-c553f163, labels: ` + labels + `}
+spec:
+  loki:
+    url: https://loki.example.com
+    tenant: team-a
+    extra_labels: {team: a}
+    labels: {namespace: $.namespace, pod: $.pod, container: $.container}
+    configure_kubernetes_labels: false
+    extract_kubernetes_labels: false
+    remove_keys: [kubernetes]
+    buffer: ` + buffer("536870912") + `
+`,
+		"Output/tenant-collector": `
+apiVersion: logging.banzaicloud.io/v1beta1
+kind: Output
+metadata: {name: tenant-collector, namespace: tenant-team-a-dev-c553f163, labels: ` + labels + `}
+spec:
+  http:
+    endpoint: https://collector.logs.example.com/ingest
+    format: {type: json}
+    json_array: true
+    content_type: application/json
+    buffer: ` + buffer("1073741824") + `
+`,
+		"Output/tenant-search": `
+apiVersion: logging.banzaicloud.io/v1beta1
+kind: Output
+metadata: {name: tenant-search, namespace: tenant-team-a-dev-c553f163, labels: ` + labels + `}
+spec:
+  elasticsearch:
+    host: es.logs.example.com
+    port: 9200
+    scheme: https
+    index_name: dev-logs
+    suppress_type_name: true
+    buffer: ` + buffer("536870912") + `
+`,
+	}
+	wantObjects := map[string]map[string]any{}
+	for k, doc := range want {
+		wantObjects[k] = fromYAML(t, doc).(map[string]any)
+	}
+	if diff := cmp.Diff(wantObjects, got); diff != "" {
+		t.Errorf("logging-operator objects: -want, +got:\n%s", diff)
+	}
+}
+
+// TestLoggingObjectsValidateAgainstCRDs validates every logging-operator object, in each model,
+// against the logging-operator's own CRDs (../shared/crds/logging-operator), strictly: a field
+// the CRD does not have fails, where the API server would drop it silently.
+func TestLoggingObjectsValidateAgainstCRDs(t *testing.T) {
+	dir := filepath.Join(valuesschema.SharedDir(t), "crds", "logging-operator")
+	schemas := map[string]string{"Logging": "loggings", "Flow": "flows", "Output": "outputs"}
+	for model, input := range map[string]string{
+		"Isolated": loggingInput,
+		"Shared":   loggingInput + "  model: Shared\n  loggingRef: platform\n",
+	} {
+		got := loggingManifests(loggingRsp(t, input, loggingClaim, nil))
+		kinds := map[string]bool{}
+		for name, m := range got {
+			kind := m["kind"].(string)
+			kinds[kind] = true
+			s := valuesschema.CRD(t, filepath.Join(dir, "logging.banzaicloud.io_"+schemas[kind]+".yaml"), "v1beta1")
+			if err := s.Validate(valuesschema.Instance(t, m)); err != nil {
+				t.Errorf("%s: %s does not validate against the logging-operator's CRD:\n%v", model, name, err)
+			}
+		}
+		want := []string{"Flow", "Output"}
+		if model == "Isolated" {
+			want = []string{"Flow", "Logging", "Output"}
+		}
+		if diff := cmp.Diff(want, slices.Sorted(func(yield func(string) bool) {
+			for k := range kinds {
+				if !yield(k) {
+					return
+				}
+			}
+		})); diff != "" {
+			t.Errorf("%s: kinds composed: -want, +got:\n%s", model, diff)
+		}
+	}
+	// The strict check can fail.
+	s := valuesschema.CRD(t, filepath.Join(dir, "logging.banzaicloud.io_outputs.yaml"), "v1beta1")
+	bad := map[string]any{"apiVersion": "logging.banzaicloud.io/v1beta1", "kind": "Output", "spec": map[string]any{"loki": map[string]any{"uri": "https://x"}}}
+	if err := s.Validate(valuesschema.Instance(t, bad)); err == nil {
+		t.Error("a misspelt field (loki.uri) validates: the strict check is broken")
+	}
+}
+
+// TestLoggingProblemsReachTheClaim renders a tenant whose HTTP output the logging-operator
+// reports problems for: the claim's LoggingReady condition names the output and the problem, and
+// status.logging lists it.
+func TestLoggingProblemsReachTheClaim(t *testing.T) {
+	first := loggingRsp(t, loggingInput, loggingClaim, nil)
+	var name string
+	for n, r := range first.GetDesired().GetResources() {
+		if m, _, _ := unstructured.NestedMap(r.GetResource().AsMap(), "spec", "forProvider", "manifest"); m["kind"] == "Output" && m["metadata"].(map[string]any)["name"] == "tenant-collector" {
+			name = n
+		}
+	}
+	observed := map[string]*fnv1.Resource{name: res(t, `
+apiVersion: kubernetes.crossplane.io/v1alpha2
+kind: Object
+metadata: {name: team-a-dev-c553f163-log-x, annotations: {crossplane.io/composition-resource-name: `+name+`}}
+status:
+  conditions: [{type: Ready, status: "False", reason: Unavailable}, {type: Synced, status: "True", reason: ReconcileSuccess}]
+  atProvider:
+    manifest:
+      status: {active: false, problemsCount: 1, problems: ["endpoint: connection refused"]}
+`)}
+	rsp := loggingRsp(t, loggingInput, loggingClaim, observed)
+	var got *fnv1.Condition
+	for _, c := range rsp.GetConditions() {
+		if c.GetType() == "LoggingReady" {
+			got = c
+		}
+	}
+	want := condition("LoggingReady", fnv1.Status_STATUS_CONDITION_FALSE, "Problems",
+		"The logging-operator reports problems; fix the outputs named in spec.logging.outputs: output collector: endpoint: connection refused")
+	if diff := cmp.Diff(want.String(), got.String()); diff != "" {
+		t.Errorf("LoggingReady: -want, +got:\n%s", diff)
+	}
+	status := rsp.GetDesired().GetComposite().GetResource().AsMap()["status"].(map[string]any)["logging"]
+	wantStatus := fromYAML(t, `{model: Isolated, outputs: [{name: loki}, {name: collector, problems: ["endpoint: connection refused"]}, {name: search}]}`)
+	if diff := cmp.Diff(wantStatus, status); diff != "" {
+		t.Errorf("status.logging: -want, +got:\n%s", diff)
+	}
+}
+
+// TestLoggingOffMeansOff: a claim that drops spec.logging, or a platform that stops offering it,
+// composes nothing of the layer (its Objects are then deleted, and with them what they made),
+// and reports no logging condition or status; turning it on again composes it all.
+func TestLoggingOffMeansOff(t *testing.T) {
+	on := loggingRsp(t, loggingInput, loggingClaim, nil)
+	if n := len(loggingManifests(on)); n != 5 {
+		t.Fatalf("logging on composes %d logging-operator objects, want 5", n)
+	}
+	for name, rsp := range map[string]*fnv1.RunFunctionResponse{
+		"ClaimDropsIt":    loggingRsp(t, loggingInput, "spec: {}", nil),
+		"PlatformStopsIt": loggingRsp(t, "apiVersion: tenantcluster.fn.crossplane.io/v1beta1\nkind: Input\n", loggingClaim, nil),
+	} {
+		if got := loggingManifests(rsp); len(got) > 0 {
+			t.Errorf("%s: still composes %v", name, got)
+		}
+		for _, c := range rsp.GetConditions() {
+			if c.GetType() == "LoggingReady" {
+				t.Errorf("%s: still reports LoggingReady", name)
+			}
+		}
+		if _, ok := rsp.GetDesired().GetComposite().GetResource().AsMap()["status"].(map[string]any)["logging"]; ok {
+			t.Errorf("%s: still reports status.logging", name)
+		}
+	}
+	again := loggingRsp(t, loggingInput, loggingClaim, nil)
+	if diff := cmp.Diff(loggingManifests(on), loggingManifests(again)); diff != "" {
+		t.Errorf("turned on again: -first, +again:\n%s", diff)
+	}
+}
+
+// TestLoggingFlowsNeverCrossTenants renders two tenants with the same claim name (so the same
+// virtual cluster name, and the same vcluster labels on their pods) in different namespaces, and
+// evaluates every selector of each tenant's Flow against the other's pods the way the
+// logging-operator does: a Flow selects pods of its own namespace only, by labels.
+func TestLoggingFlowsNeverCrossTenants(t *testing.T) {
+	type pod struct {
+		namespace string
+		labels    labels.Set
+	}
+	flows := map[string]map[string]any{}
+	var pods []pod
+	for _, ns := range []string{"team-a", "team-b"} {
+		xr := strings.Replace(tenanttest.ClaimXR(loggingClaim), "crossplane.io/claim-namespace: team-a", "crossplane.io/claim-namespace: "+ns, 1)
+		req := &fnv1.RunFunctionRequest{Input: st(t, loggingInput), Observed: &fnv1.State{Composite: res(t, xr)}}
+		rsp, err := NewFunction(logging.NewNopLogger()).RunFunction(context.Background(), req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		flow := loggingManifests(rsp)["Flow/tenant-logs"]
+		host := flow["metadata"].(map[string]any)["namespace"].(string)
+		flows[ns] = flow
+		for _, vns := range []string{"shop", "default", "kube-system"} {
+			pods = append(pods, pod{namespace: host, labels: labels.Set{"vcluster.loft.sh/managed-by": "dev", "vcluster.loft.sh/namespace": vns, "tier": "web"}})
+		}
+		pods = append(pods, pod{namespace: host, labels: labels.Set{"app": "vcluster", "release": "dev"}})
+	}
+	for ns, flow := range flows {
+		host := flow["metadata"].(map[string]any)["namespace"].(string)
+		selected := 0
+		for _, m := range flow["spec"].(map[string]any)["match"].([]any) {
+			sel := labels.SelectorFromSet(toSet(m.(map[string]any)["select"].(map[string]any)["labels"].(map[string]any)))
+			for _, p := range pods {
+				if p.namespace != host || !sel.Matches(p.labels) {
+					continue
+				}
+				selected++
+				if p.labels["vcluster.loft.sh/namespace"] == "kube-system" || p.labels["app"] == "vcluster" {
+					t.Errorf("%s's Flow selects a pod it must not: %v", ns, p.labels)
+				}
+			}
+		}
+		if selected != 2 {
+			t.Errorf("%s's Flow selects %d of its own pods, want 2 (shop and default)", ns, selected)
+		}
+	}
+	if flows["team-a"]["metadata"].(map[string]any)["namespace"] == flows["team-b"]["metadata"].(map[string]any)["namespace"] {
+		t.Fatal("two tenants share a host namespace")
+	}
+}
+
+func toSet(m map[string]any) labels.Set {
+	s := labels.Set{}
+	for k, v := range m {
+		s[k] = v.(string)
+	}
+	return s
+}
+
+// TestLoggingNeverShrinks: what the logging layer composes does not depend on what is observed.
+// Every one of its Objects observed ready, observed with problems, or not observed at all, the
+// desired set is the same; only readiness, the condition and the status follow the observations.
+func TestLoggingNeverShrinks(t *testing.T) {
+	bare := loggingRsp(t, loggingInput, loggingClaim, nil)
+	all := map[string]*fnv1.Resource{}
+	for name := range bare.GetDesired().GetResources() {
+		all[name] = res(t, `
+apiVersion: kubernetes.crossplane.io/v1alpha2
+kind: Object
+metadata: {name: x, annotations: {crossplane.io/composition-resource-name: `+name+`}}
+status:
+  conditions: [{type: Ready, status: "True", reason: Available}, {type: Synced, status: "True", reason: ReconcileSuccess}]
+  atProvider: {manifest: {status: {active: true, phase: Active}}}
+`)
+	}
+	for name, observed := range map[string]map[string]*fnv1.Resource{"AllReady": all, "None": nil} {
+		rsp := loggingRsp(t, loggingInput, loggingClaim, observed)
+		if diff := cmp.Diff(resourceNames(bare), resourceNames(rsp)); diff != "" {
+			t.Errorf("%s: the desired set changed: -unobserved, +observed:\n%s", name, diff)
+		}
+	}
+	ready := loggingRsp(t, loggingInput, loggingClaim, all)
+	for _, c := range ready.GetConditions() {
+		if c.GetType() == "LoggingReady" && c.GetStatus() != fnv1.Status_STATUS_CONDITION_TRUE {
+			t.Errorf("every logging Object ready, yet LoggingReady is %s: %s", c.GetStatus(), c.GetMessage())
+		}
+	}
+}

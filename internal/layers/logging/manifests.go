@@ -1,0 +1,208 @@
+package logging
+
+import (
+	"maps"
+	"strconv"
+
+	corev1 "k8s.io/api/core/v1"
+
+	inputv1beta1 "github.com/tenantcluster/function-tenantcluster/apis/input/v1beta1"
+	"github.com/tenantcluster/function-tenantcluster/internal/compose"
+	"github.com/tenantcluster/function-tenantcluster/internal/tenant"
+)
+
+// loggingManifest is the tenant's own Logging (Isolated): an aggregator whose control namespace
+// and only watched namespace is the tenant's host namespace, with the route labels the
+// platform's LoggingRoute selects tenant Loggings by. It refuses a configuration that fails
+// fluentd's check within the timeout rather than run it (StartWithTimeout).
+func loggingManifest(t *tenant.Tenant) map[string]any {
+	labels := t.Labels()
+	for k, v := range t.Input.Logging.RouteLabels {
+		labels[k] = v
+	}
+	maps.Copy(labels, t.Labels())
+	agg := t.Input.Logging.Aggregator
+	resources, _ := compose.ToMap(corev1.ResourceRequirements{Requests: agg.Resources.Requests, Limits: agg.Resources.Limits})
+	pod, _ := compose.ToMap(aggregatorPodSecurity())
+	container, _ := compose.ToMap(aggregatorContainerSecurity())
+	return map[string]any{
+		"apiVersion": apiVersion,
+		"kind":       "Logging",
+		"metadata":   map[string]any{"name": t.ID, "labels": labels},
+		"spec": map[string]any{
+			"controlNamespace": t.HostNamespace,
+			"watchNamespaces":  []any{t.HostNamespace},
+			"configCheck":      map[string]any{"strategy": "StartWithTimeout", "timeoutSeconds": int64(configCheckTimeoutSeconds)},
+			"fluentd": map[string]any{
+				"resources": resources,
+				"security": map[string]any{
+					"podSecurityContext": pod,
+					"securityContext":    container,
+				},
+				"scaling": map[string]any{"replicas": int64(1)},
+				"bufferStorageVolume": map[string]any{"pvc": map[string]any{"spec": map[string]any{
+					"accessModes": []any{"ReadWriteOnce"},
+					"resources":   map[string]any{"requests": map[string]any{"storage": agg.BufferVolumeSize.String()}},
+					"volumeMode":  "Filesystem",
+				}}},
+			},
+		},
+	}
+}
+
+// configCheckTimeoutSeconds bounds fluentd's check of a new configuration.
+const configCheckTimeoutSeconds = 10
+
+// outputManifest is one of the claim's outputs as an Output in the host namespace. Only typed
+// fields of the claim reach it; the buffer is bounded and drops the oldest records when full, so
+// a sink that is down never stalls the aggregator's other outputs.
+func outputManifest(t *tenant.Tenant, o tenant.LogOutput) map[string]any {
+	spec := map[string]any{}
+	buffer := map[string]any{
+		"type":               "file",
+		"total_limit_size":   strconv.FormatInt(o.TotalLimitSize.Value(), 10),
+		"overflow_action":    "drop_oldest_chunk",
+		"flush_mode":         "interval",
+		"flush_interval":     "10s",
+		"retry_max_interval": "60s",
+		"retry_timeout":      "1h",
+		"retry_forever":      false,
+		"timekey":            "1m",
+	}
+	switch o.Type {
+	case inputv1beta1.OutputLoki:
+		loki := map[string]any{
+			"url":    o.Loki.URL,
+			"buffer": buffer,
+			// Streams are labelled with the tenant's own names, from vcluster's labels and
+			// annotations on the host pod (recordLabels).
+			"labels":                      recordLabels(),
+			"configure_kubernetes_labels": false,
+			"extract_kubernetes_labels":   false,
+			"remove_keys":                 []any{"kubernetes"},
+		}
+		if o.Loki.TenantID != "" {
+			loki["tenant"] = o.Loki.TenantID
+		}
+		if len(o.Loki.ExtraLabels) > 0 {
+			extra := map[string]any{}
+			for k, v := range o.Loki.ExtraLabels {
+				extra[k] = v
+			}
+			loki["extra_labels"] = extra
+		}
+		spec["loki"] = loki
+	case inputv1beta1.OutputHTTP:
+		spec["http"] = map[string]any{
+			"endpoint":     o.HTTP.Endpoint,
+			"format":       map[string]any{"type": "json"},
+			"json_array":   true,
+			"content_type": "application/json",
+			"buffer":       buffer,
+		}
+	case inputv1beta1.OutputElasticsearch:
+		es := o.Elasticsearch
+		port, scheme, index := int64(9200), "https", t.Name
+		if es.Port != 0 {
+			port = int64(es.Port)
+		}
+		if es.Scheme != "" {
+			scheme = es.Scheme
+		}
+		if es.IndexName != "" {
+			index = es.IndexName
+		}
+		spec["elasticsearch"] = map[string]any{
+			"host":               es.Host,
+			"port":               port,
+			"scheme":             scheme,
+			"index_name":         index,
+			"suppress_type_name": true,
+			"buffer":             buffer,
+		}
+	}
+	if t.Logging.Model == inputv1beta1.LoggingShared {
+		spec["loggingRef"] = t.Input.Logging.LoggingRef
+	}
+	return map[string]any{
+		"apiVersion": apiVersion,
+		"kind":       "Output",
+		"metadata":   map[string]any{"name": outputName(o.Name), "namespace": t.HostNamespace, "labels": t.Labels()},
+		"spec":       spec,
+	}
+}
+
+// recordLabels are the Loki stream labels, from the fields tenantFields adds to each record.
+func recordLabels() map[string]any {
+	return map[string]any{"namespace": "$.namespace", "pod": "$.pod", "container": "$.container"}
+}
+
+// flowManifest selects the tenant's pods in the host namespace: every pod its virtual cluster
+// syncs (vcluster's managed-by label), narrowed to the claim's virtual namespaces and labels;
+// the control plane only when asked for. Its records get the tenant's own names, and go to the
+// claim's outputs and the platform's global ones.
+func flowManifest(t *tenant.Tenant, outputs []string) map[string]any {
+	l := t.Logging
+	var match []any
+	selectPods := func(labels map[string]any) {
+		match = append(match, map[string]any{"select": map[string]any{"labels": labels}})
+	}
+	base := func() map[string]any {
+		labels := map[string]any{labelManagedBy: t.ReleaseName}
+		for k, v := range l.Labels {
+			labels[k] = v
+		}
+		return labels
+	}
+	if len(l.Namespaces) == 0 {
+		selectPods(base())
+	}
+	for _, ns := range l.Namespaces {
+		labels := base()
+		labels[labelVirtualNamespace] = ns
+		selectPods(labels)
+	}
+	if l.IncludeControlPlane {
+		selectPods(map[string]any{"app": "vcluster", "release": t.ReleaseName})
+	}
+	refs := make([]any, 0, len(outputs))
+	for _, o := range outputs {
+		refs = append(refs, o)
+	}
+	spec := map[string]any{
+		"match":           match,
+		"filters":         []any{map[string]any{"record_transformer": tenantFields()}},
+		"localOutputRefs": refs,
+	}
+	if g := t.Input.Logging.GlobalOutputRefs; len(g) > 0 {
+		global := make([]any, 0, len(g))
+		for _, o := range g {
+			global = append(global, o)
+		}
+		spec["globalOutputRefs"] = global
+	}
+	if l.Model == inputv1beta1.LoggingShared {
+		spec["loggingRef"] = t.Input.Logging.LoggingRef
+	}
+	return map[string]any{
+		"apiVersion": apiVersion,
+		"kind":       "Flow",
+		"metadata":   map[string]any{"name": "tenant-logs", "namespace": t.HostNamespace, "labels": t.Labels()},
+		"spec":       spec,
+	}
+}
+
+// tenantFields gives each record the tenant's own names: the namespace and pod inside its
+// virtual cluster, from the label and annotation vcluster puts on the host pod, and the
+// container. The expressions are the function's, fixed: nothing of the claim reaches fluentd's
+// configuration but typed, checked values.
+func tenantFields() map[string]any {
+	return map[string]any{
+		"enable_ruby": true,
+		"records": []any{map[string]any{
+			"namespace": `${record.dig("kubernetes", "labels", "` + labelVirtualNamespace + `")}`,
+			"pod":       `${record.dig("kubernetes", "annotations", "` + annotationVirtualName + `") || record.dig("kubernetes", "pod_name")}`,
+			"container": `${record.dig("kubernetes", "container_name")}`,
+		}},
+	}
+}
