@@ -10,6 +10,7 @@ import (
 
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
 
+	logginglayer "github.com/tenantcluster/function-tenantcluster/internal/layers/logging"
 	"github.com/tenantcluster/function-tenantcluster/internal/layers/rancher"
 	"github.com/tenantcluster/function-tenantcluster/internal/layers/vcluster"
 	"github.com/tenantcluster/function-tenantcluster/internal/tenant/tenanttest"
@@ -137,13 +138,14 @@ func TestCatalogueNamesTheReasons(t *testing.T) {
 	}
 	var got []string
 	for _, m := range regexp.MustCompile("`([A-Z][A-Za-z]+)`").FindAllStringSubmatch(paragraph, -1) {
-		if m[1] != "VClusterReady" && m[1] != "RancherRegistered" {
+		if m[1] != "VClusterReady" && m[1] != "RancherRegistered" && m[1] != "LoggingReady" {
 			got = append(got, m[1])
 		}
 	}
 	want := []string{
 		vcluster.ReasonReleasePending, vcluster.ReasonKubeconfigPending, vcluster.ReasonReleaseFailed,
 		rancher.ReasonClusterPending, rancher.ReasonAgentPending, rancher.ReasonAgentInstallFailed, rancher.ReasonDisconnected,
+		logginglayer.ReasonPending, logginglayer.ReasonProblems, logginglayer.ReasonOff,
 	}
 	sort.Strings(got)
 	sort.Strings(want)

@@ -255,7 +255,8 @@ status:
 
 // TestLoggingOffMeansOff: a claim that drops spec.logging, or a platform that stops offering it,
 // composes nothing of the layer (its Objects are then deleted, and with them what they made),
-// and reports no logging condition or status; turning it on again composes it all.
+// and reports no logging status, and a LoggingReady condition only to say it is off where one
+// was reported before; turning it on again composes it all.
 func TestLoggingOffMeansOff(t *testing.T) {
 	on := loggingRsp(t, loggingInput, loggingClaim, nil)
 	if n := len(loggingManifests(on)); n != 5 {
@@ -276,6 +277,19 @@ func TestLoggingOffMeansOff(t *testing.T) {
 		if _, ok := rsp.GetDesired().GetComposite().GetResource().AsMap()["status"].(map[string]any)["logging"]; ok {
 			t.Errorf("%s: still reports status.logging", name)
 		}
+	}
+	// Crossplane keeps a condition the function no longer returns: a tenant whose logging was on
+	// is told it is off.
+	wasOn := tenanttest.ClaimXR("spec: {}\nstatus: {conditions: [{type: LoggingReady, status: \"True\", reason: Ready}]}")
+	req := &fnv1.RunFunctionRequest{Input: st(t, loggingInput), Observed: &fnv1.State{Composite: res(t, wasOn)}}
+	rsp, err := NewFunction(logging.NewNopLogger()).RunFunction(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantOff := condition("LoggingReady", fnv1.Status_STATUS_CONDITION_TRUE, "Off",
+		"Logging is off: the claim names no spec.logging, or the platform does not offer logging; nothing of this tenant's is collected")
+	if got := rsp.GetConditions(); len(got) != 2 || got[1].String() != wantOff.String() {
+		t.Errorf("logging turned off: conditions %v, want VClusterReady and %v", got, wantOff)
 	}
 	again := loggingRsp(t, loggingInput, loggingClaim, nil)
 	if diff := cmp.Diff(loggingManifests(on), loggingManifests(again)); diff != "" {

@@ -58,6 +58,9 @@ type Tenant struct {
 	Input *inputv1beta1.Input
 	// ObservedStatus is the XR's status as last written, for facts kept from earlier runs.
 	ObservedStatus v1alpha1.TenantClusterStatus
+	// ObservedConditions are the types of the conditions the XR carries. Crossplane keeps a
+	// condition the function no longer returns, so a layer that goes off must say so.
+	ObservedConditions []string
 
 	// KubeconfigExported is true once the virtual cluster's kubeconfig has been exported: now
 	// (the observed Release says so) or before (the XR status says so). It is a fact, not a
@@ -88,7 +91,7 @@ func New(xr *composite.Unstructured, in *inputv1beta1.Input) (*Tenant, error) {
 		return nil, fmt.Errorf("cannot read the TenantCluster: %w", err)
 	}
 
-	t := &Tenant{Input: in, ObservedStatus: x.Status, UID: string(xr.GetUID())}
+	t := &Tenant{Input: in, ObservedStatus: x.Status, UID: string(xr.GetUID()), ObservedConditions: conditionTypes(xr.Object)}
 	switch {
 	case xr.GetNamespace() != "":
 		t.Scope = ScopeNamespaced
@@ -204,4 +207,18 @@ func orDefault(v, def string) string {
 		return def
 	}
 	return v
+}
+
+// conditionTypes are the types of an object's status conditions.
+func conditionTypes(obj map[string]any) []string {
+	st, _ := obj["status"].(map[string]any)
+	conds, _ := st["conditions"].([]any)
+	var out []string
+	for _, c := range conds {
+		cm, _ := c.(map[string]any)
+		if typ, _ := cm["type"].(string); typ != "" {
+			out = append(out, typ)
+		}
+	}
+	return out
 }

@@ -8,6 +8,7 @@ package logging
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/crossplane/function-sdk-go/resource"
@@ -33,6 +34,7 @@ const (
 	ReasonPending  = "Pending"
 	ReasonProblems = "Problems"
 	ReasonReady    = "Ready"
+	ReasonOff      = "Off"
 )
 
 const apiVersion = "logging.banzaicloud.io/v1beta1"
@@ -53,7 +55,7 @@ const (
 func Layer(t *tenant.Tenant, observed compose.Observed) (layer.Output, error) {
 	l := t.Logging
 	if !l.Enabled {
-		return layer.Output{}, nil
+		return off(t), nil
 	}
 	host := t.Input.Targets.Host.KubernetesProviderConfig
 	var out layer.Output
@@ -81,6 +83,20 @@ func Layer(t *tenant.Tenant, observed compose.Observed) (layer.Output, error) {
 	out.Conditions = []compose.Condition{condition}
 	out.Status = func(s *v1alpha1.TenantClusterStatus) { s.Logging = &status }
 	return out, nil
+}
+
+// off is the layer while the tenant has no logging: nothing composed. Crossplane keeps a
+// condition the function stops returning, so a tenant whose logging was on is told it is off
+// now, rather than left with its last LoggingReady; a tenant that never had it gets no
+// condition at all.
+func off(t *tenant.Tenant) layer.Output {
+	if !slices.Contains(t.ObservedConditions, ConditionLoggingReady) {
+		return layer.Output{}
+	}
+	return layer.Output{Conditions: []compose.Condition{{
+		Type: ConditionLoggingReady, Status: true, Reason: ReasonOff,
+		Message: "Logging is off: the claim names no spec.logging, or the platform does not offer logging; nothing of this tenant's is collected",
+	}}}
 }
 
 // outputResource is an output's pipeline name; outputName its Output's name in the host

@@ -25,6 +25,9 @@ import (
 //     runs in the virtual cluster; Rancher's server answers the import request on loopback.
 //   - The Job controller and kubelet for the registrar Jobs (registrarplayer.go): the Job's own
 //     script runs on this machine as the Job's ServiceAccount.
+//   - The logging-operator's status on the tenants' Loggings, Flows and Outputs
+//     (loggingplayer.go): taken, or a Flow's dangling output reference as the operator reports
+//     it. The aggregator itself (fluentd) is not run.
 //
 // Everything else (every Object and Release, the chart, the XR, the Usages, garbage collection)
 // is the real component.
@@ -50,6 +53,7 @@ func (cp *ControlPlane) startPlayers() {
 	cp.play("vcluster player (what the control plane pod runs)", cp.playVClusters)
 	cp.play("rancher player (Rancher's controllers)", cp.playRancher)
 	cp.play("registrar player (the registrar Job's pod, run on this machine)", cp.playRegistrars)
+	cp.play("logging player (the logging-operator's status)", cp.playLogging)
 }
 
 // play runs a player's round every playInterval until Stop. A round's error is logged (once
