@@ -96,9 +96,10 @@ xpkg: image $(CROSSPLANE) ## Build the Function (image embedded) and Configurati
 		"$(XPKG_DIR)/function-tenantcluster-$(VERSION).image.tar" "$(XPKG_DIR)"
 	@# Inspect what was built: the embedded runtime image, the package metadata, the dependency.
 	cd $(TOOLS)/image && XPKG_DIR="$(XPKG_DIR)" VERSION="$(VERSION)" $(GO) test -count=1 -run TestBuiltPackages -v . | grep -E '^(---|ok|FAIL)' 
-	@# And as the crossplane CLI reads it: the Configuration's dependencies.
+	@# And as the crossplane CLI reads it: the Configuration's dependencies. awk reads to the end:
+	@# leaving early would kill zcat with SIGPIPE once the package outgrows a pipe's buffer.
 	@$(CROSSPLANE) xpkg extract --from-xpkg $(XPKG_DIR)/configuration-tenantcluster-$(VERSION).xpkg -o $(XPKG_DIR)/configuration-tenantcluster-$(VERSION).gz
-	@zcat $(XPKG_DIR)/configuration-tenantcluster-$(VERSION).gz | awk '/^  dependsOn:/ { on = 1 } on && /^---/ { exit } on'
+	@zcat $(XPKG_DIR)/configuration-tenantcluster-$(VERSION).gz | awk '/^  dependsOn:/ { on = 1 } on && /^---/ { on = 0; done = 1 } on && !done'
 
 BENCHCOUNT ?= 5
 LOAD_DURATION ?= 10s

@@ -25,7 +25,7 @@ type HostRules struct {
 	// are rules the platform adds for its own workloads: the network check requires each to be
 	// used by a declared workload, so that no rule opens more than the platform needs.
 	Egress []EgressRule
-	// quotaSet, egressSet: the rule was stated (an empty quota is not an unbounded one).
+	// QuotaSet, EgressSet: the rule was stated (an empty quota is not an unbounded one).
 	QuotaSet, EgressSet bool
 }
 
