@@ -27,16 +27,21 @@ logging:
   globalOutputRefs: [audit]
 `
 
-// loggingClaim is team-a/dev sending its shop and default namespaces' web pods to a Loki, an HTTP
-// collector and an Elasticsearch.
+// loggingClaim is team-a/dev sending its shop and default namespaces' web pods to a Loki (with a
+// user and password), an HTTP collector and an Elasticsearch (with an API key).
 const loggingClaim = `spec:
   logging:
     namespaces: [shop, default]
     labels: {tier: web}
     outputs:
-    - {name: loki, loki: {url: "https://loki.example.com", tenantID: team-a, extraLabels: {team: a}}}
+    - name: loki
+      loki:
+        url: "https://loki.example.com"
+        tenantID: team-a
+        extraLabels: {team: a}
+        basicAuth: {username: {name: loki-auth, key: user}, password: {name: loki-auth, key: password}}
     - {name: collector, http: {endpoint: "https://collector.logs.example.com/ingest"}, buffer: {totalLimitSize: 1Gi}}
-    - {name: search, elasticsearch: {host: es.logs.example.com, indexName: dev-logs}}
+    - {name: search, elasticsearch: {host: es.logs.example.com, indexName: dev-logs, apiKey: {name: es, key: api-key}}}
 `
 
 func loggingRsp(t *testing.T, input, claim string, observed map[string]*fnv1.Resource) *fnv1.RunFunctionResponse {
@@ -130,6 +135,9 @@ spec:
     url: https://loki.example.com
     tenant: team-a
     extra_labels: {team: a}
+    # The keys the copier writes into the tenant's credentials Secret (logging_credentials_test.go).
+    username: {valueFrom: {secretKeyRef: {name: tenant-log-credentials, key: loki-auth_user}}}
+    password: {valueFrom: {secretKeyRef: {name: tenant-log-credentials, key: loki-auth_password}}}
     labels: {namespace: $.namespace, pod: $.pod, container: $.container}
     configure_kubernetes_labels: false
     extract_kubernetes_labels: false
@@ -158,6 +166,7 @@ spec:
     port: 9200
     scheme: https
     index_name: dev-logs
+    api_key: {valueFrom: {secretKeyRef: {name: tenant-log-credentials, key: es_api-key}}}
     suppress_type_name: true
     buffer: ` + buffer("536870912") + `
 `,
@@ -235,12 +244,7 @@ status:
       status: {active: false, problemsCount: 1, problems: ["endpoint: connection refused"]}
 `)}
 	rsp := loggingRsp(t, loggingInput, loggingClaim, observed)
-	var got *fnv1.Condition
-	for _, c := range rsp.GetConditions() {
-		if c.GetType() == "LoggingReady" {
-			got = c
-		}
-	}
+	got := loggingReady(rsp)
 	want := condition("LoggingReady", fnv1.Status_STATUS_CONDITION_FALSE, "Problems",
 		"The logging-operator reports problems; fix the outputs named in spec.logging.outputs: output collector: endpoint: connection refused")
 	if diff := cmp.Diff(want.String(), got.String()); diff != "" {
@@ -268,6 +272,12 @@ func TestLoggingOffMeansOff(t *testing.T) {
 	} {
 		if got := loggingManifests(rsp); len(got) > 0 {
 			t.Errorf("%s: still composes %v", name, got)
+		}
+		// The copier too, and with its writer's Role the copied credentials (their owner) go.
+		for n := range rsp.GetDesired().GetResources() {
+			if strings.HasPrefix(n, "logging") {
+				t.Errorf("%s: still composes %s", name, n)
+			}
 		}
 		for _, c := range rsp.GetConditions() {
 			if c.GetType() == "LoggingReady" {
@@ -345,6 +355,16 @@ func TestLoggingFlowsNeverCrossTenants(t *testing.T) {
 	if flows["team-a"]["metadata"].(map[string]any)["namespace"] == flows["team-b"]["metadata"].(map[string]any)["namespace"] {
 		t.Fatal("two tenants share a host namespace")
 	}
+}
+
+// loggingReady is the response's LoggingReady condition, nil without one.
+func loggingReady(rsp *fnv1.RunFunctionResponse) *fnv1.Condition {
+	for _, c := range rsp.GetConditions() {
+		if c.GetType() == "LoggingReady" {
+			return c
+		}
+	}
+	return nil
 }
 
 func toSet(m map[string]any) labels.Set {

@@ -165,6 +165,35 @@ func refusalCases() map[string]refusalCase {
 			xr:     logOutput(`{name: l, loki: {url: "https://loki.example.com"}, http: {endpoint: "https://c.logs.example.com"}}`),
 			want:   loggingRefusedRsp(`spec.logging.outputs[0]: set exactly one of loki, http and elasticsearch`),
 		},
+		"LogCredentialsWithoutClaim": {
+			reason: "Credentials are read from the claim's namespace; a legacy XR made without a claim has none.",
+			input:  loggingInput,
+			xr: `
+apiVersion: platform.tenantcluster.io/v1alpha1
+kind: XTenantCluster
+metadata: {name: bare}
+spec: {logging: {outputs: [{name: l, loki: {url: "https://loki.example.com", basicAuth: {username: {name: a, key: u}, password: {name: a, key: p}}}}]}}
+`,
+			want: loggingRefusedRsp(`spec.logging.outputs[0]: credentials are read from the claim's namespace, and this composite resource has none: create it through a claim, or use an output without credentials`),
+		},
+		"LogElasticsearchUserWithoutPassword": {
+			reason: "An Elasticsearch user without a password would send no credentials (the XRD says so too).",
+			input:  loggingInput,
+			xr:     logOutput(`{name: s, elasticsearch: {host: es.logs.example.com, user: logs}}`),
+			want:   loggingRefusedRsp(`spec.logging.outputs[0].elasticsearch: user and password go together: set both, or neither`),
+		},
+		"LogElasticsearchKeyAndPassword": {
+			reason: "An API key and a password are two ways to authenticate; the claim names one.",
+			input:  loggingInput,
+			xr:     logOutput(`{name: s, elasticsearch: {host: es.logs.example.com, user: logs, password: {name: es, key: p}, apiKey: {name: es, key: k}}}`),
+			want:   loggingRefusedRsp(`spec.logging.outputs[0].elasticsearch: use apiKey, or user and password, not both`),
+		},
+		"LogSecretKeyNotAKey": {
+			reason: "A Secret key is checked before it reaches the copier's list.",
+			input:  loggingInput,
+			xr:     logOutput(`{name: l, loki: {url: "https://loki.example.com", basicAuth: {username: {name: a, key: "u p"}, password: {name: a, key: p}}}}`),
+			want:   loggingRefusedRsp(`spec.logging.outputs[0].loki.basicAuth.username.key: "u p" is not a Secret key: letters, digits, '-', '_' and '.', at most 253`),
+		},
 		"ContainerLimitAboveProfileMax": {
 			reason: "A default container limit above the profile's per-container maximum would make every pod without limits unschedulable.",
 			xr:     tenanttest.ClaimXR(`spec: {resources: {containerDefaults: {limits: {cpu: "3"}}}}`),

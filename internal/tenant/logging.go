@@ -29,6 +29,30 @@ type Logging struct {
 	Namespaces          []string
 	Labels              map[string]string
 	IncludeControlPlane bool
+	// Credentials are the Secret keys the outputs name, each once, sorted by HostKey: what the
+	// copier brings from the claim's namespace into LogCredentialsSecret.
+	Credentials []LogCredential
+}
+
+// LogCredentialsSecret is the Secret in the tenant's host namespace that holds the outputs'
+// credentials: written by the copier, read by the logging-operator, never composed.
+const LogCredentialsSecret = "tenant-log-credentials"
+
+// LogCredential is one key of a Secret in the claim's namespace, copied into
+// LogCredentialsSecret under HostKey.
+type LogCredential struct {
+	Secret, Key, HostKey string
+}
+
+// logCredential names a claim's Secret key in LogCredentialsSecret: <secret>_<key>, which is
+// unambiguous because a Secret's name has no "_", or a hash of both where that is too long for
+// a key.
+func logCredential(ref v1alpha1.LogSecretKeyRef) LogCredential {
+	key := ref.Name + "_" + ref.Key
+	if len(key) > validation.DNS1123SubdomainMaxLength {
+		key = "c-" + ShortHash(ref.Name+"/"+ref.Key)
+	}
+	return LogCredential{Secret: ref.Name, Key: ref.Key, HostKey: key}
 }
 
 // LogOutput is one resolved output: exactly one of Loki, HTTP and Elasticsearch is set.
@@ -41,6 +65,9 @@ type LogOutput struct {
 	// Host is where the output sends, TotalLimitSize its buffer.
 	Host           string
 	TotalLimitSize resource.Quantity
+	// Username, Password and APIKey are the output's credentials as keys of
+	// LogCredentialsSecret ("" where the output has none).
+	Username, Password, APIKey string
 }
 
 // Loki label names and the values a claim may give them: nothing that fluentd's configuration
@@ -92,8 +119,65 @@ func (t *Tenant) resolveLogging(spec *v1alpha1.LoggingSpec) error {
 		seen[out.Name] = true
 		l.Outputs = append(l.Outputs, out)
 	}
+	creds, err := t.logCredentials(spec.Outputs)
+	if err != nil {
+		return err
+	}
+	l.Credentials = creds
 	t.Logging = l
 	return nil
+}
+
+// logCredentials are the Secret keys the outputs name, each once. They are read from the
+// claim's namespace, so a legacy XR made without a claim cannot name any.
+func (t *Tenant) logCredentials(outputs []v1alpha1.LogOutput) ([]LogCredential, error) {
+	byKey := map[string]LogCredential{}
+	for i, o := range outputs {
+		refs := outputSecretRefs(o)
+		if len(refs) == 0 {
+			continue
+		}
+		if t.Namespace == "" {
+			return nil, &FieldError{Field: fmt.Sprintf("logging.outputs[%d]", i), Message: "credentials are read from the claim's namespace, and this composite resource has none: create it through a claim, or use an output without credentials"}
+		}
+		for _, ref := range refs {
+			c := logCredential(ref)
+			byKey[c.HostKey] = c
+		}
+	}
+	keys := slices.Sorted(maps.Keys(byKey))
+	out := make([]LogCredential, 0, len(keys))
+	for _, k := range keys {
+		out = append(out, byKey[k])
+	}
+	if len(out) == 0 {
+		return nil, nil
+	}
+	return out, nil
+}
+
+// outputSecretRefs are the Secret keys one output names.
+func outputSecretRefs(o v1alpha1.LogOutput) []v1alpha1.LogSecretKeyRef {
+	var refs []v1alpha1.LogSecretKeyRef
+	basic := func(b *v1alpha1.LogBasicAuth) {
+		if b != nil {
+			refs = append(refs, b.Username, b.Password)
+		}
+	}
+	if o.Loki != nil {
+		basic(o.Loki.BasicAuth)
+	}
+	if o.HTTP != nil {
+		basic(o.HTTP.BasicAuth)
+	}
+	if es := o.Elasticsearch; es != nil {
+		for _, r := range []*v1alpha1.LogSecretKeyRef{es.Password, es.APIKey} {
+			if r != nil {
+				refs = append(refs, *r)
+			}
+		}
+	}
+	return refs
 }
 
 func resolveLogOutput(field string, o v1alpha1.LogOutput, offer inputv1beta1.LoggingSettings) (LogOutput, error) {
@@ -145,6 +229,9 @@ func resolveLogOutput(field string, o v1alpha1.LogOutput, offer inputv1beta1.Log
 			}
 		}
 	}
+	if err := resolveLogAuth(field, &out, o); err != nil {
+		return out, err
+	}
 	out.TotalLimitSize = offer.Buffer.DefaultTotalLimitSize.DeepCopy()
 	if o.Buffer != nil && o.Buffer.TotalLimitSize != nil {
 		q := *o.Buffer.TotalLimitSize
@@ -155,4 +242,62 @@ func resolveLogOutput(field string, o v1alpha1.LogOutput, offer inputv1beta1.Log
 		out.TotalLimitSize = q.DeepCopy()
 	}
 	return out, nil
+}
+
+// secretKeyPattern is what a Secret's key may be.
+var secretKeyPattern = regexp.MustCompile(`^[-._a-zA-Z0-9]+$`)
+
+// elasticsearchUser is a user name a claim may give: nothing fluentd's configuration would read
+// as syntax.
+var elasticsearchUser = regexp.MustCompile(`^[A-Za-z0-9_.@-]{1,128}$`)
+
+// resolveLogAuth checks the output's credentials and names them by their keys in
+// LogCredentialsSecret.
+func resolveLogAuth(field string, out *LogOutput, o v1alpha1.LogOutput) error {
+	check := func(f string, ref v1alpha1.LogSecretKeyRef) (string, error) {
+		if errs := validation.IsDNS1123Subdomain(ref.Name); len(errs) > 0 {
+			return "", &FieldError{Field: field + f + ".name", Message: fmt.Sprintf("%q is not a Secret name in the claim's namespace: %s", ref.Name, strings.Join(errs, "; "))}
+		}
+		if len(ref.Key) > validation.DNS1123SubdomainMaxLength || !secretKeyPattern.MatchString(ref.Key) {
+			return "", &FieldError{Field: field + f + ".key", Message: fmt.Sprintf("%q is not a Secret key: letters, digits, '-', '_' and '.', at most 253", ref.Key)}
+		}
+		return logCredential(ref).HostKey, nil
+	}
+	basic := func(f string, b *v1alpha1.LogBasicAuth) (err error) {
+		if b == nil {
+			return nil
+		}
+		if out.Username, err = check(f+".basicAuth.username", b.Username); err != nil {
+			return err
+		}
+		out.Password, err = check(f+".basicAuth.password", b.Password)
+		return err
+	}
+	var err error
+	switch {
+	case o.Loki != nil:
+		err = basic(".loki", o.Loki.BasicAuth)
+	case o.HTTP != nil:
+		err = basic(".http", o.HTTP.BasicAuth)
+	case o.Elasticsearch != nil:
+		es := o.Elasticsearch
+		if (es.User == "") != (es.Password == nil) {
+			return &FieldError{Field: field + ".elasticsearch", Message: "user and password go together: set both, or neither"}
+		}
+		if es.User != "" && !elasticsearchUser.MatchString(es.User) {
+			return &FieldError{Field: field + ".elasticsearch.user", Message: fmt.Sprintf("%q is not a user name: at most 128 letters, digits and _.@-", es.User)}
+		}
+		if es.APIKey != nil && es.Password != nil {
+			return &FieldError{Field: field + ".elasticsearch", Message: "use apiKey, or user and password, not both"}
+		}
+		if es.Password != nil {
+			if out.Password, err = check(".elasticsearch.password", *es.Password); err != nil {
+				return err
+			}
+		}
+		if es.APIKey != nil {
+			out.APIKey, err = check(".elasticsearch.apiKey", *es.APIKey)
+		}
+	}
+	return err
 }

@@ -158,6 +158,9 @@ func assertBreakerClosed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if events, err := cp.CircuitBreakerEvents(runCtx); err == nil {
+		t.Logf("watch events that reached TenantClusters' circuit breakers so far: %.0f", events)
+	}
 	if opens != 0 {
 		t.Errorf("Crossplane's XR circuit breaker opened %v times with burst %d: tenants stall while it is open; raise the recommendation in docs/operating.md",
 			opens, controlplane.CircuitBreakerBurst)

@@ -1,7 +1,11 @@
 package e2e
 
 import (
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -22,12 +26,15 @@ var (
 // TestLoggingLifecycle creates the tenant of examples/claims/logging.yaml and waits until its
 // logging is ready: provider-kubernetes applied the tenant's Logging, Flow and Outputs to the host
 // API server, which admitted them against the logging-operator's real CRDs, and the logging
-// player took them as the operator does. It checks what the host holds, turns logging off (the
-// logging objects go from the host, nothing else of the tenant changes, the claim says Off),
-// then deletes the tenant.
+// player took them as the operator does. The Loki output's user and password are copied from the
+// claim's namespace into the host namespace by the copier Job, and are in no composed resource.
+// It checks what the host holds, turns logging off (the logging objects and the copied
+// credentials go from the host, nothing else of the tenant changes, the claim says Off), then
+// deletes the tenant.
 func TestLoggingLifecycle(t *testing.T) {
 	const ns, name = "team-shop", "shop"
 	claim := claimFile(t, "examples/claims/logging.yaml", ns, name)
+	password := lokiSecret(t, ns)
 	start := time.Now()
 	applyClaim(t, claim)
 	eventually(t, 2*time.Minute, "the tenant's logging ready", func() (bool, string) {
@@ -43,10 +50,12 @@ func TestLoggingLifecycle(t *testing.T) {
 	id := idOf(t, before)
 	hostNS := "tenant-" + id
 	assertLoggingOnHost(t, id, hostNS)
+	credentials := assertCredentialsCopied(t, hostNS, password)
+	assertNothingComposedHolds(t, ns, name, before, password)
 
-	// Turning it on again is covered by fn/logging_test.go only: done here, Crossplane's XR circuit
-	// breaker opened while it composed the same objects again, even after the old ones had gone
-	// (docs/logging.md), which would stall every tenant's reconciles after it.
+	// Turning it on again is covered by fn/logging_test.go only: done here within a minute of the
+	// rest, it drains the XR's circuit breaker, which Crossplane v2.2.1's duplicated watches
+	// charge many times over per change (docs/operating.md).
 	t.Run("off", func(t *testing.T) {
 		delete(claim.Object["spec"].(map[string]any), "logging")
 		applyClaim(t, claim)
@@ -60,14 +69,18 @@ func TestLoggingLifecycle(t *testing.T) {
 		}
 		slices.Sort(want)
 		slices.Sort(got.removed)
-		if len(want) != 8 || !slices.Equal(want, got.removed) || len(got.added) != 0 || len(got.changed) != 0 {
-			t.Errorf("turning logging off: want exactly the 4 logging Objects and their 4 Usages removed (%v); got %s", want, got)
+		// 4 logging Objects, 6 of the copier, and 11 Usages: each on the namespace, the copier's
+		// Job on its 5 rights.
+		if len(want) != 21 || !slices.Equal(want, got.removed) || len(got.added) != 0 || len(got.changed) != 0 {
+			t.Errorf("turning logging off: want exactly the 10 logging Objects and their 11 Usages removed (%d: %v); got %s", len(want), want, got)
 		}
 		removed := map[string]snapshot{}
 		for _, k := range got.removed {
 			removed[k] = before[k]
 		}
-		waitGone(t, "the tenant's logging objects, composed and on the host", append(hostTargets(removed), values(removed)...), time.Minute)
+		// The copied credentials go with their owner, the writer's Role (garbage collector).
+		gone := append(hostTargets(removed), values(removed)...)
+		waitGone(t, "the tenant's logging objects, composed and on the host, and the copied credentials", append(gone, credentials), time.Minute)
 		// Crossplane keeps the condition; the function says logging is off.
 		eventually(t, time.Minute, "the claim says logging is off", func() (bool, string) {
 			c := controlplane.Condition(getClaim(t, ns, name), "LoggingReady")
@@ -105,6 +118,90 @@ func assertLoggingOnHost(t *testing.T, id, hostNS string) {
 		if active, _, _ := unstructured.NestedBool(out.Object, "status", "active"); !active {
 			t.Errorf("Output %s not taken: %v", o, out.Object["status"])
 		}
+	}
+}
+
+// lokiSecret creates the Secret loki-auth the example claim names, in the claim's namespace,
+// with a password made for this run, and returns the password.
+func lokiSecret(t *testing.T, ns string) string {
+	t.Helper()
+	b := make([]byte, 18)
+	if _, err := rand.Read(b); err != nil {
+		t.Fatal(err)
+	}
+	password := "e2e-" + base64.RawURLEncoding.EncodeToString(b)
+	namespace := &unstructured.Unstructured{}
+	namespace.SetGroupVersionKind(gvkNamespace)
+	namespace.SetName(ns)
+	secret := &unstructured.Unstructured{Object: map[string]any{
+		"apiVersion": "v1", "kind": "Secret",
+		"metadata":   map[string]any{"name": "loki-auth", "namespace": ns},
+		"stringData": map[string]any{"username": "shop", "password": password, "unrelated": "not copied"},
+	}}
+	for _, o := range []*unstructured.Unstructured{namespace, secret} {
+		if err := cp.Host.ApplyObject(runCtx, o); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return password
+}
+
+// assertCredentialsCopied waits for the copier (its Job's own script, run by the registrar
+// player as the Job's ServiceAccount, so the real API server judged its rights) to have written
+// the two keys the claim names, and nothing else, into the tenant's credentials Secret, owned by
+// the writer's Role. It returns the Secret, for waiting for it to go.
+func assertCredentialsCopied(t *testing.T, hostNS, password string) snapshot {
+	t.Helper()
+	gvkSecret := schema.GroupVersionKind{Version: "v1", Kind: "Secret"}
+	var s *unstructured.Unstructured
+	eventually(t, time.Minute, "the outputs' credentials copied into the host namespace", func() (bool, string) {
+		o, found, err := cp.Host.Get(runCtx, gvkSecret, hostNS, "tenant-log-credentials")
+		if err != nil || !found {
+			return false, fmt.Sprintf("found %v, %v", found, err)
+		}
+		s = o
+		return true, ""
+	})
+	data, _, _ := unstructured.NestedStringMap(s.Object, "data")
+	want := map[string]string{
+		"loki-auth_username": base64.StdEncoding.EncodeToString([]byte("shop")),
+		"loki-auth_password": base64.StdEncoding.EncodeToString([]byte(password)),
+	}
+	if !maps.Equal(data, want) {
+		keys := slices.Sorted(maps.Keys(data))
+		t.Errorf("the credentials Secret holds keys %v, want exactly loki-auth_username and loki-auth_password with the claim's values", keys)
+	}
+	owners := s.GetOwnerReferences()
+	if len(owners) != 1 || owners[0].Kind != "Role" || owners[0].Name != "tenant-log-credentials-writer" {
+		t.Errorf("the credentials Secret is owned by %v, want the Role tenant-log-credentials-writer", owners)
+	}
+	return snapshot{Composed: controlplane.Composed{GVK: gvkSecret, Namespace: hostNS, Name: "tenant-log-credentials"}}
+}
+
+// assertNothingComposedHolds: the password is in no composed resource (spec or status), nor in
+// the XR or the claim, as the API server holds them.
+func assertNothingComposedHolds(t *testing.T, ns, name string, composed map[string]snapshot, password string) {
+	t.Helper()
+	objs := []*unstructured.Unstructured{getClaim(t, ns, name)}
+	if xr, err := cp.Host.XROf(runCtx, objs[0]); err == nil && xr != nil {
+		objs = append(objs, xr)
+	}
+	for _, s := range composed {
+		if s.Object != nil {
+			objs = append(objs, s.Object)
+		}
+	}
+	for _, o := range objs {
+		b, err := json.Marshal(o.Object)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(string(b), password) || strings.Contains(string(b), base64.StdEncoding.EncodeToString([]byte(password))) {
+			t.Errorf("%s %s holds the output's password", o.GetKind(), o.GetName())
+		}
+	}
+	if len(objs) < 20 {
+		t.Fatalf("looked at %d objects: the check would prove nothing", len(objs))
 	}
 }
 

@@ -177,6 +177,27 @@ func TestValidate(t *testing.T) {
 			},
 			want: `input rancher.agent.installerImage "registry.k8s.io/kubectl:latest" must be pinned to an exact tag or digest, e.g. docker.io/alpine/k8s:1.34.2`,
 		},
+		"LogCopierNotPinned": {
+			reason: "The credentials copier's image must be pinned, like the registrar's.",
+			modify: func(in *Input) {
+				in.Logging.Credentials.Image = "docker.io/alpine/k8s"
+			},
+			want: `input logging.credentials.image "docker.io/alpine/k8s" must be pinned to an exact tag or digest, e.g. docker.io/alpine/k8s:1.34.2`,
+		},
+		"LogCopierRefreshTooOften": {
+			reason: "A copy every few seconds would load the API servers for nothing.",
+			modify: func(in *Input) {
+				in.Logging.Credentials.RefreshSeconds = 5
+			},
+			want: `input logging.credentials.refreshSeconds 5 must be between 60 and 86400`,
+		},
+		"LogCopierHostHalfConfigured": {
+			reason: "Writing on another host cluster needs both the kubeconfig and its identity there.",
+			modify: func(in *Input) {
+				in.Logging.Credentials.HostSubject = &rbacv1.Subject{Kind: rbacv1.UserKind, Name: "writer"}
+			},
+			want: `input logging.credentials.hostKubeconfigSecret and hostSubject go together: set both when Crossplane does not run on the host cluster, neither when it does`,
+		},
 		"RegistrarHalfConfigured": {
 			reason: "The platform's reader needs both its kubeconfig and its identity on Rancher's cluster.",
 			modify: func(in *Input) {

@@ -242,20 +242,9 @@ func (in *Input) validateRancher() error {
 			return fmt.Errorf("input rancher.agent.envVars[%d].name %q: %s", i, e.Name, strings.Join(errs, "; "))
 		}
 	}
-	if reg := r.Registrar; (reg.RancherKubeconfigSecret == "") != (reg.RancherSubject == nil) {
-		return errors.New("input rancher.registrar.rancherKubeconfigSecret and rancherSubject go together: set both when Crossplane does not run on Rancher's cluster, neither when it does")
-	} else if reg.RancherSubject != nil {
-		if errs := validation.IsDNS1123Subdomain(reg.RancherKubeconfigSecret); len(errs) > 0 {
-			return fmt.Errorf("input rancher.registrar.rancherKubeconfigSecret %q is not a Secret name: %s", reg.RancherKubeconfigSecret, strings.Join(errs, "; "))
-		}
-		switch s := reg.RancherSubject; {
-		case s.Name == "":
-			return errors.New("input rancher.registrar.rancherSubject.name is required")
-		case s.Kind == rbacv1.ServiceAccountKind && s.Namespace == "":
-			return errors.New("input rancher.registrar.rancherSubject: a ServiceAccount needs its namespace")
-		case s.Kind != rbacv1.ServiceAccountKind && s.Kind != rbacv1.UserKind && s.Kind != rbacv1.GroupKind:
-			return fmt.Errorf("input rancher.registrar.rancherSubject.kind %q must be User, Group or ServiceAccount", s.Kind)
-		}
+	if err := validateSubject("rancher.registrar", "rancherKubeconfigSecret", "rancherSubject", "Rancher's cluster",
+		r.Registrar.RancherKubeconfigSecret, r.Registrar.RancherSubject); err != nil {
+		return err
 	}
 	if PodSecurityRank(in.Policy.PodSecurityFloor) > PodSecurityRank("baseline") {
 		return errors.New("input rancher.enabled needs policy.podSecurityFloor baseline or lower: Rancher's cluster agent runs in the tenant's host namespace " +

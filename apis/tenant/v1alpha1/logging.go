@@ -75,6 +75,10 @@ type LokiOutput struct {
 	// +optional
 	// +kubebuilder:validation:MaxProperties=16
 	ExtraLabels map[string]string `json:"extraLabels,omitempty"`
+	// BasicAuth names the user name and password Loki wants, in Secrets of the claim's
+	// namespace.
+	// +optional
+	BasicAuth *LogBasicAuth `json:"basicAuth,omitempty"`
 }
 
 // HTTPOutput is an HTTP endpoint that takes the records as JSON.
@@ -83,9 +87,15 @@ type HTTPOutput struct {
 	// +kubebuilder:validation:MaxLength=2048
 	// +kubebuilder:validation:Pattern=`^https?://[^/?#\s"'{}<>$\\]+(/[^?#\s"'{}<>$\\]*)?$`
 	Endpoint string `json:"endpoint"`
+	// BasicAuth names the user name and password the endpoint wants, in Secrets of the claim's
+	// namespace.
+	// +optional
+	BasicAuth *LogBasicAuth `json:"basicAuth,omitempty"`
 }
 
 // ElasticsearchOutput is an Elasticsearch cluster.
+// +kubebuilder:validation:XValidation:rule="has(self.user) == has(self.password)",message="user and password go together"
+// +kubebuilder:validation:XValidation:rule="!(has(self.apiKey) && has(self.password))",message="use apiKey, or user and password, not both"
 type ElasticsearchOutput struct {
 	// Host is Elasticsearch's host name.
 	// +kubebuilder:validation:MaxLength=253
@@ -105,6 +115,40 @@ type ElasticsearchOutput struct {
 	// +kubebuilder:validation:MaxLength=255
 	// +kubebuilder:validation:Pattern=`^[a-z0-9][a-z0-9_.-]*$`
 	IndexName string `json:"indexName,omitempty"`
+	// User is the user name Elasticsearch authenticates, with Password.
+	// +optional
+	// +kubebuilder:validation:MaxLength=128
+	// +kubebuilder:validation:Pattern=`^[A-Za-z0-9_.@-]+$`
+	User string `json:"user,omitempty"`
+	// Password of User, in a Secret of the claim's namespace.
+	// +optional
+	Password *LogSecretKeyRef `json:"password,omitempty"`
+	// APIKey is an Elasticsearch API key (the base64 of id:key), in a Secret of the claim's
+	// namespace; instead of User and Password.
+	// +optional
+	APIKey *LogSecretKeyRef `json:"apiKey,omitempty"`
+}
+
+// LogBasicAuth is a user name and password, each a key of a Secret in the claim's namespace.
+type LogBasicAuth struct {
+	// Username is the user name's Secret key.
+	Username LogSecretKeyRef `json:"username"`
+	// Password is the password's Secret key.
+	Password LogSecretKeyRef `json:"password"`
+}
+
+// LogSecretKeyRef is one key of a Secret in the claim's namespace. The platform copies the keys
+// the outputs name into the tenant's host namespace, where the logging-operator reads them; the
+// value never passes through the composition.
+type LogSecretKeyRef struct {
+	// Name of the Secret, in the claim's namespace.
+	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$`
+	Name string `json:"name"`
+	// Key in the Secret's data.
+	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:Pattern=`^[-._a-zA-Z0-9]+$`
+	Key string `json:"key"`
 }
 
 // LogBuffer bounds an output's buffer.

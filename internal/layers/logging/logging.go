@@ -78,6 +78,14 @@ func Layer(t *tenant.Tenant, observed compose.Observed) (layer.Output, error) {
 		names = append(names, outputName(o.Name))
 	}
 	add(ResourceFlow, "logging-flow", flowManifest(t, names), compose.CelReadiness(activeReadiness))
+	if resources, _ := copier(t, observed); len(resources) > 0 {
+		out.Resources = append(out.Resources, resources...)
+		out.Dependencies = append(out.Dependencies, copierDependencies()...)
+		// The writer's Role and binding are in the host namespace.
+		out.Dependencies = append(out.Dependencies,
+			compose.Dependency{By: resourceCopierWriter, Of: compose.ResourceNamespace},
+			compose.Dependency{By: resourceCopierWriterRB, Of: compose.ResourceNamespace})
+	}
 
 	status, condition := readStatus(t, observed)
 	out.Conditions = []compose.Condition{condition}
@@ -142,6 +150,9 @@ func readStatus(t *tenant.Tenant, observed compose.Observed) (v1alpha1.LoggingSt
 			problems = append(problems, r.what+": "+p)
 		}
 		ready = ready && compose.IsReady(u)
+	}
+	if p := copierProblem(t, observed); p != "" {
+		problems = append([]string{p}, problems...)
 	}
 	switch {
 	case len(problems) > 0:

@@ -84,6 +84,9 @@ func outputManifest(t *tenant.Tenant, o tenant.LogOutput) map[string]any {
 		if o.Loki.TenantID != "" {
 			loki["tenant"] = o.Loki.TenantID
 		}
+		if o.Username != "" {
+			loki["username"], loki["password"] = fromSecret(o.Username), fromSecret(o.Password)
+		}
 		if len(o.Loki.ExtraLabels) > 0 {
 			extra := map[string]any{}
 			for k, v := range o.Loki.ExtraLabels {
@@ -93,13 +96,17 @@ func outputManifest(t *tenant.Tenant, o tenant.LogOutput) map[string]any {
 		}
 		spec["loki"] = loki
 	case inputv1beta1.OutputHTTP:
-		spec["http"] = map[string]any{
+		http := map[string]any{
 			"endpoint":     o.HTTP.Endpoint,
 			"format":       map[string]any{"type": "json"},
 			"json_array":   true,
 			"content_type": "application/json",
 			"buffer":       buffer,
 		}
+		if o.Username != "" {
+			http["auth"] = map[string]any{"username": fromSecret(o.Username), "password": fromSecret(o.Password)}
+		}
+		spec["http"] = http
 	case inputv1beta1.OutputElasticsearch:
 		es := o.Elasticsearch
 		port, scheme, index := int64(9200), "https", t.Name
@@ -112,7 +119,7 @@ func outputManifest(t *tenant.Tenant, o tenant.LogOutput) map[string]any {
 		if es.IndexName != "" {
 			index = es.IndexName
 		}
-		spec["elasticsearch"] = map[string]any{
+		e := map[string]any{
 			"host":               es.Host,
 			"port":               port,
 			"scheme":             scheme,
@@ -120,6 +127,13 @@ func outputManifest(t *tenant.Tenant, o tenant.LogOutput) map[string]any {
 			"suppress_type_name": true,
 			"buffer":             buffer,
 		}
+		if es.User != "" {
+			e["user"], e["password"] = es.User, fromSecret(o.Password)
+		}
+		if o.APIKey != "" {
+			e["api_key"] = fromSecret(o.APIKey)
+		}
+		spec["elasticsearch"] = e
 	}
 	if t.Logging.Model == inputv1beta1.LoggingShared {
 		spec["loggingRef"] = t.Input.Logging.LoggingRef
@@ -130,6 +144,12 @@ func outputManifest(t *tenant.Tenant, o tenant.LogOutput) map[string]any {
 		"metadata":   map[string]any{"name": outputName(o.Name), "namespace": t.HostNamespace, "labels": t.Labels()},
 		"spec":       spec,
 	}
+}
+
+// fromSecret is a logging-operator secret value: the key of the tenant's credentials Secret in
+// the host namespace, which the copier fills.
+func fromSecret(key string) map[string]any {
+	return map[string]any{"valueFrom": map[string]any{"secretKeyRef": map[string]any{"name": tenant.LogCredentialsSecret, "key": key}}}
 }
 
 // recordLabels are the Loki stream labels, from the fields tenantFields adds to each record.

@@ -1,10 +1,7 @@
 package rancher
 
 import (
-	"encoding/json"
-
 	"github.com/crossplane/function-sdk-go/resource"
-	rbacv1 "k8s.io/api/rbac/v1"
 
 	"github.com/tenantcluster/function-tenantcluster/internal/compose"
 	"github.com/tenantcluster/function-tenantcluster/internal/tenant"
@@ -59,7 +56,6 @@ const (
 const (
 	installerTTLSeconds int64 = 3600
 	installerRetryText        = "an hour"
-	installerUID        int64 = 65532
 )
 
 // RegistrarScript reads the token, fetches the import manifest and applies it. A key that is
@@ -91,29 +87,22 @@ func registrar(t *tenant.Tenant, f rancherFacts, observed compose.Observed) (res
 	ns := t.Input.Kubeconfig.SecretNamespace
 	account := t.ComposedName("rancher-registrar")
 	kubeconfig := t.ConnectionSecretRef()
-	subject := map[string]any{"kind": rbacv1.ServiceAccountKind, "name": account, "namespace": ns}
-	if s := t.Input.Rancher.Registrar.RancherSubject; s != nil {
-		subject = map[string]any{"kind": s.Kind, "name": s.Name}
-		if s.Kind == rbacv1.ServiceAccountKind {
-			subject["namespace"] = s.Namespace
-		} else {
-			subject["apiGroup"] = rbacv1.GroupName
-		}
-	}
+	subject := compose.Subject(t.Input.Rancher.Registrar.RancherSubject, account, ns)
 	out := []compose.Desired{
 		{Name: resourceRegistrarAccount, Object: compose.CrossplaneObject(t, "registrar-sa", map[string]any{
 			"apiVersion": "v1", "kind": "ServiceAccount",
 			"metadata": map[string]any{"name": account, "namespace": ns, "labels": t.Labels()},
 		}), Ready: ready(resourceRegistrarAccount)},
-		{Name: resourceRegistrarKubeconfig, Object: compose.CrossplaneObject(t, "registrar-kubeconfig-role", getOnly(account, kubeconfig.Namespace, t.Labels(), "", "secrets", kubeconfig.Name)), Ready: ready(resourceRegistrarKubeconfig)},
-		{Name: resourceRegistrarKubeconfigRB, Object: compose.CrossplaneObject(t, "registrar-kubeconfig-binding", bindRole(account, kubeconfig.Namespace, t.Labels(), account,
-			map[string]any{"kind": rbacv1.ServiceAccountKind, "name": account, "namespace": ns})), Ready: ready(resourceRegistrarKubeconfigRB)},
+		{Name: resourceRegistrarKubeconfig, Object: compose.CrossplaneObject(t, "registrar-kubeconfig-role", compose.Role(account, kubeconfig.Namespace, t.Labels(), compose.GetOnly("", "secrets", kubeconfig.Name))), Ready: ready(resourceRegistrarKubeconfig)},
+		{Name: resourceRegistrarKubeconfigRB, Object: compose.CrossplaneObject(t, "registrar-kubeconfig-binding", compose.RoleBinding(account, kubeconfig.Namespace, t.Labels(), account,
+			compose.Subject(nil, account, ns))), Ready: ready(resourceRegistrarKubeconfigRB)},
 		// On Rancher's cluster, in the cluster's own namespace: the token and nothing else.
 		{Name: resourceRegistrarToken, Object: compose.Object(t, "registrar-token-role", t.RancherProviderConfig(),
-			getOnly(registrarTokenRoleName, f.clusterID, t.Labels(), "management.cattle.io", "clusterregistrationtokens", registrationTokenName,
-				"", "secrets", registrationTokenSecret), nil), Ready: ready(resourceRegistrarToken)},
+			compose.Role(registrarTokenRoleName, f.clusterID, t.Labels(),
+				compose.GetOnly("management.cattle.io", "clusterregistrationtokens", registrationTokenName),
+				compose.GetOnly("", "secrets", registrationTokenSecret)), nil), Ready: ready(resourceRegistrarToken)},
 		{Name: resourceRegistrarTokenRB, Object: compose.Object(t, "registrar-token-binding", t.RancherProviderConfig(),
-			bindRole(registrarTokenRoleName, f.clusterID, t.Labels(), registrarTokenRoleName, subject), nil), Ready: ready(resourceRegistrarTokenRB)},
+			compose.RoleBinding(registrarTokenRoleName, f.clusterID, t.Labels(), registrarTokenRoleName, subject), nil), Ready: ready(resourceRegistrarTokenRB)},
 	}
 	if ca := t.Input.Rancher.CABundle; ca != "" {
 		out = append(out, compose.Desired{Name: resourceRegistrarCA, Object: compose.CrossplaneObject(t, "registrar-ca", map[string]any{
@@ -132,105 +121,30 @@ func registrar(t *tenant.Tenant, f rancherFacts, observed compose.Observed) (res
 	return out, name
 }
 
-// registrarJob is the Job. Its name carries a hash of its spec: a Job's template cannot change,
-// so a changed registrar is a new Job.
+// registrarJob is the Job.
 func registrarJob(t *tenant.Tenant, f rancherFacts, account, kubeconfigNamespace, kubeconfigSecret string) map[string]any {
-	env := []any{
-		map[string]any{"name": "HOME", "value": "/tmp"},
-		map[string]any{"name": "RANCHER_URL", "value": t.RancherURL()},
-		map[string]any{"name": "CLUSTER_ID", "value": f.clusterID},
-		map[string]any{"name": "KUBECONFIG_NAMESPACE", "value": kubeconfigNamespace},
-		map[string]any{"name": "KUBECONFIG_SECRET", "value": kubeconfigSecret},
-		map[string]any{"name": "KUBECONFIG_KEY", "value": t.ProviderConfigKey()},
+	j := compose.ScriptJob{
+		Namespace: t.Input.Kubeconfig.SecretNamespace, Account: account, NamePrefix: t.ID + "-register",
+		Container: "register", Image: t.Input.Rancher.Agent.InstallerImage, Script: RegistrarScript,
+		Env: []any{
+			map[string]any{"name": "RANCHER_URL", "value": t.RancherURL()},
+			map[string]any{"name": "CLUSTER_ID", "value": f.clusterID},
+			map[string]any{"name": "KUBECONFIG_NAMESPACE", "value": kubeconfigNamespace},
+			map[string]any{"name": "KUBECONFIG_SECRET", "value": kubeconfigSecret},
+			map[string]any{"name": "KUBECONFIG_KEY", "value": t.ProviderConfigKey()},
+		},
+		TTLSeconds: installerTTLSeconds,
+		Labels:     t.Labels(),
 	}
-	mounts := []any{map[string]any{"name": "tmp", "mountPath": "/tmp"}}
-	// Memory-backed: the token and the manifest never reach the node's disk.
-	volumes := []any{map[string]any{"name": "tmp", "emptyDir": map[string]any{"medium": "Memory", "sizeLimit": "16Mi"}}}
 	if secret := t.Input.Rancher.Registrar.RancherKubeconfigSecret; secret != "" {
-		env = append(env, map[string]any{"name": "RANCHER_KUBECONFIG", "value": registrarRancherKubeconfigPath})
-		mounts = append(mounts, map[string]any{"name": "rancher", "mountPath": "/etc/tenantcluster/rancher", "readOnly": true})
-		volumes = append(volumes, map[string]any{"name": "rancher", "secret": map[string]any{"secretName": secret, "items": []any{map[string]any{"key": "kubeconfig", "path": "kubeconfig"}}}})
+		j.Env = append(j.Env, map[string]any{"name": "RANCHER_KUBECONFIG", "value": registrarRancherKubeconfigPath})
+		j.Mounts = append(j.Mounts, map[string]any{"name": "rancher", "mountPath": "/etc/tenantcluster/rancher", "readOnly": true})
+		j.Volumes = append(j.Volumes, map[string]any{"name": "rancher", "secret": map[string]any{"secretName": secret, "items": []any{map[string]any{"key": "kubeconfig", "path": "kubeconfig"}}}})
 	}
 	if t.Input.Rancher.CABundle != "" {
-		env = append(env, map[string]any{"name": "RANCHER_CA", "value": registrarCAPath})
-		mounts = append(mounts, map[string]any{"name": "rancher-ca", "mountPath": "/etc/tenantcluster/rancher-ca", "readOnly": true})
-		volumes = append(volumes, map[string]any{"name": "rancher-ca", "configMap": map[string]any{"name": t.ComposedName("rancher-ca")}})
+		j.Env = append(j.Env, map[string]any{"name": "RANCHER_CA", "value": registrarCAPath})
+		j.Mounts = append(j.Mounts, map[string]any{"name": "rancher-ca", "mountPath": "/etc/tenantcluster/rancher-ca", "readOnly": true})
+		j.Volumes = append(j.Volumes, map[string]any{"name": "rancher-ca", "configMap": map[string]any{"name": t.ComposedName("rancher-ca")}})
 	}
-	container := map[string]any{
-		"name":         "register",
-		"image":        t.Input.Rancher.Agent.InstallerImage,
-		"command":      []any{"sh", "-c", RegistrarScript},
-		"env":          env,
-		"volumeMounts": mounts,
-		"resources": map[string]any{
-			"requests": map[string]any{"cpu": "10m", "memory": "64Mi"},
-			"limits":   map[string]any{"cpu": "500m", "memory": "256Mi"},
-		},
-		// The Pod Security Standard "restricted".
-		"securityContext": map[string]any{
-			"allowPrivilegeEscalation": false,
-			"readOnlyRootFilesystem":   true,
-			"capabilities":             map[string]any{"drop": []any{"ALL"}},
-		},
-	}
-	spec := map[string]any{
-		"backoffLimit":            int64(4),
-		"ttlSecondsAfterFinished": installerTTLSeconds,
-		"template": map[string]any{
-			"metadata": map[string]any{"labels": t.Labels()},
-			"spec": map[string]any{
-				"serviceAccountName": account,
-				"restartPolicy":      "Never",
-				"securityContext": map[string]any{
-					"runAsNonRoot":   true,
-					"runAsUser":      installerUID,
-					"runAsGroup":     installerUID,
-					"seccompProfile": map[string]any{"type": "RuntimeDefault"},
-				},
-				"containers": []any{container},
-				"volumes":    volumes,
-			},
-		},
-	}
-	return map[string]any{
-		"apiVersion": "batch/v1",
-		"kind":       "Job",
-		"metadata":   map[string]any{"name": jobName(t.ID, spec), "namespace": t.Input.Kubeconfig.SecretNamespace, "labels": t.Labels()},
-		"spec":       spec,
-	}
-}
-
-// getOnly is a Role granting get on the named objects only: (apiGroup, resource, name) triples.
-func getOnly(name, namespace string, labels map[string]any, rules ...string) map[string]any {
-	var rs []any
-	for i := 0; i+2 < len(rules); i += 3 {
-		rs = append(rs, map[string]any{
-			"apiGroups": []any{rules[i]}, "resources": []any{rules[i+1]}, "resourceNames": []any{rules[i+2]}, "verbs": []any{"get"},
-		})
-	}
-	return map[string]any{
-		"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role",
-		"metadata": map[string]any{"name": name, "namespace": namespace, "labels": labels},
-		"rules":    rs,
-	}
-}
-
-// bindRole binds a Role to one subject.
-func bindRole(name, namespace string, labels map[string]any, role string, subject map[string]any) map[string]any {
-	return map[string]any{
-		"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding",
-		"metadata": map[string]any{"name": name, "namespace": namespace, "labels": labels},
-		"roleRef":  map[string]any{"apiGroup": rbacv1.GroupName, "kind": "Role", "name": role},
-		"subjects": []any{subject},
-	}
-}
-
-// jobName names the registrar Job after the tenant and a hash of its spec. encoding/json sorts
-// map keys, so the same spec always gives the same name.
-func jobName(id string, spec map[string]any) string {
-	b, err := json.Marshal(spec)
-	if err != nil {
-		return id + "-register"
-	}
-	return id + "-register-" + tenant.ShortHash(string(b))
+	return j.Manifest()
 }

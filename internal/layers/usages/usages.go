@@ -12,7 +12,8 @@ import (
 	"github.com/tenantcluster/function-tenantcluster/internal/tenant"
 )
 
-// Compose composes one Usage per dependency the layers declared, named after its consumer:
+// Compose composes one Usage per dependency the layers declared, named after its consumer (and
+// what it uses, where it uses several):
 // the Usages make a tenant's deletion happen in order (compose.Dependency). It runs after the
 // layers, on their collected resources: desired holds every composed resource by pipeline name.
 // A dependency on a resource no layer composed is a bug, reported as an error.
@@ -21,6 +22,10 @@ func Compose(t *tenant.Tenant, deps []compose.Dependency, desired map[resource.N
 	if err != nil {
 		return nil, err
 	}
+	uses := map[resource.Name]int{}
+	for _, d := range deps {
+		uses[d.By]++
+	}
 	out := make([]compose.Desired, 0, len(deps))
 	for _, d := range deps {
 		by, okBy := desired[d.By]
@@ -28,7 +33,12 @@ func Compose(t *tenant.Tenant, deps []compose.Dependency, desired map[resource.N
 		if !okBy || !okOf {
 			return nil, fmt.Errorf("%s uses %s, but no layer composes both", d.By, d.Of)
 		}
+		// Named after the consumer; one that uses several resources has a Usage for each, named
+		// after both.
 		name := "usage-" + d.By
+		if uses[d.By] > 1 {
+			name += "-of-" + d.Of
+		}
 		usage := map[string]any{
 			"apiVersion": apiVersion,
 			"kind":       kind,

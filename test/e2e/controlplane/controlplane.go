@@ -116,7 +116,7 @@ type ControlPlane struct {
 
 // CircuitBreakerBurst is the XR circuit breaker's capacity Crossplane runs with here: the value
 // docs/operating.md recommends for this composition.
-const CircuitBreakerBurst = 1500
+const CircuitBreakerBurst = 8000
 
 // Ports the control plane's servers listen on, picked free at start.
 type ports struct {

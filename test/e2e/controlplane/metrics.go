@@ -15,6 +15,12 @@ func (cp *ControlPlane) CircuitBreakerOpens(ctx context.Context) (float64, error
 	return cp.crossplaneMetric(ctx, "circuit_breaker_opens_total", `controller="composite/xtenantclusters.platform.tenantcluster.io"`)
 }
 
+// CircuitBreakerEvents is how many watch events have reached TenantClusters' breakers, allowed
+// or dropped (circuit_breaker_events_total): what the burst must cover.
+func (cp *ControlPlane) CircuitBreakerEvents(ctx context.Context) (float64, error) {
+	return cp.crossplaneMetric(ctx, "circuit_breaker_events_total", `controller="composite/xtenantclusters.platform.tenantcluster.io"`)
+}
+
 // crossplaneMetric sums the samples of a metric whose labels contain match.
 func (cp *ControlPlane) crossplaneMetric(ctx context.Context, name, match string) (float64, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, cp.crossplaneMetrics, nil)

@@ -18,8 +18,9 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 )
 
-// The registrar player plays the Job controller and a kubelet for the function's registrar Jobs
-// (internal/layers/rancher/registrar.go), and nothing else of them: the script is the Job's own, run with
+// The registrar player plays the Job controller and a kubelet for the function's script Jobs
+// (compose.ScriptJob: Rancher's registrar, internal/layers/rancher/registrar.go, and the log
+// credentials copier, internal/layers/logging/credentials.go), and nothing else of them: the script is the Job's own, run with
 // `sh -c` on this machine, with the Job's own environment, as the Job's own ServiceAccount
 // (a token minted with the TokenRequest API, so the real API server enforces the Roles the
 // function composed). What differs from a pod is only what the machine stands in for:
