@@ -101,6 +101,7 @@ spec:
   watchNamespaces: [tenant-team-a-dev-c553f163]
   configCheck: {strategy: StartWithTimeout, timeoutSeconds: 10}
   fluentd:
+    labels: {tenantcluster.io/workload: log-aggregator}
     resources: {requests: {cpu: 100m, memory: 256Mi}, limits: {cpu: 500m, memory: 512Mi}}
     security:
       podSecurityContext: {runAsNonRoot: true, runAsUser: 100, runAsGroup: 101, fsGroup: 101, seccompProfile: {type: RuntimeDefault}}

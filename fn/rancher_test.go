@@ -39,6 +39,14 @@ var (
 	fullLookups = []string{"rancher-mgmt",
 		"crtb-2671d32f", "crtb-6b6ec437", "crtb-9ac276ea", "prtb-1e7950e2", "prtb-ba74fd02", "prtb-501ffff8"}
 	fullRegistrar = []string{"registrar-sa", "registrar-kubeconfig-role", "registrar-kubeconfig-binding", "registrar-token-role", "registrar-token-binding"}
+	// The logging layer's, from the first step on: the aggregator's Logging, the Flow, two
+	// Outputs, the credentials copier, and their Usages.
+	fullLogging = []string{"logging", "logging-flow", "logging-output-24193290", "logging-output-98294530",
+		"logging-copier", "logging-copier-sa", "logging-copier-reader-role", "logging-copier-reader-binding", "logging-copier-writer-role", "logging-copier-writer-binding",
+		"usage-logging", "usage-logging-flow", "usage-logging-output-24193290", "usage-logging-output-98294530",
+		"usage-logging-copier-of-logging-copier-sa", "usage-logging-copier-of-logging-copier-reader-role", "usage-logging-copier-of-logging-copier-reader-binding",
+		"usage-logging-copier-of-logging-copier-writer-role", "usage-logging-copier-of-logging-copier-writer-binding",
+		"usage-logging-copier-writer-role", "usage-logging-copier-writer-binding"}
 )
 
 func sorted(lists ...[]string) []string {
@@ -73,7 +81,7 @@ func TestRancherChain(t *testing.T) {
 	}{
 		"nothing observed": {
 			reason:    "A new tenant gets the provisioning Cluster (and the project its namespace goes into); Rancher has answered nothing yet.",
-			resources: sorted(fullBase),
+			resources: sorted(fullBase, fullLogging),
 			condition: func(string) *fnv1.Condition {
 				return condition("RancherRegistered", fnv1.Status_STATUS_CONDITION_FALSE, "ClusterPending", fullClusterWait)
 			},
@@ -83,7 +91,7 @@ func TestRancherChain(t *testing.T) {
 		"vcluster deployed": {
 			reason:    "The virtual cluster being up changes nothing in Rancher: registration waits for Rancher's cluster.",
 			observed:  "rancher/0-deployed",
-			resources: sorted(fullBase),
+			resources: sorted(fullBase, fullLogging),
 			condition: func(string) *fnv1.Condition {
 				return condition("RancherRegistered", fnv1.Status_STATUS_CONDITION_FALSE, "ClusterPending", fullClusterWait)
 			},
@@ -93,7 +101,7 @@ func TestRancherChain(t *testing.T) {
 		"Rancher unreachable": {
 			reason:    "When provider-kubernetes cannot sync the provisioning Cluster (here: the target has no Rancher), the condition says so with the provider's error instead of waiting for Rancher.",
 			observed:  "rancher/0-deployed,rancher/unreachable",
-			resources: sorted(fullBase),
+			resources: sorted(fullBase, fullLogging),
 			condition: func(string) *fnv1.Condition {
 				return condition("RancherRegistered", fnv1.Status_STATUS_CONDITION_FALSE, "ClusterPending", fullClusterWait+
 					` The provider cannot sync Object team-payments-payments-9872f00b-rancher-cluster: cannot get object: no matches for kind "Cluster" in version "provisioning.cattle.io/v1"`)
@@ -104,7 +112,7 @@ func TestRancherChain(t *testing.T) {
 		"cluster name observed": {
 			reason:    "Once Rancher names its cluster: the cluster lookup, the owners' and members' bindings (the project's too, its namespace being known), the Usage that keeps the virtual cluster until Rancher deregistered, and the registrar with its Job.",
 			observed:  "rancher/0-deployed,rancher/1-cluster",
-			resources: sorted(fullBase, fullLookups, fullRegistrar, []string{"registrar"}),
+			resources: sorted(fullBase, fullLogging, fullLookups, fullRegistrar, []string{"registrar"}),
 			condition: func(job string) *fnv1.Condition {
 				return condition("RancherRegistered", fnv1.Status_STATUS_CONDITION_FALSE, "AgentPending",
 					"Rancher's import manifest is applied in the virtual cluster by Job crossplane-system/"+job+" on the Crossplane cluster; waiting for Rancher's agent to connect cluster "+fullClusterID+".")
@@ -115,7 +123,7 @@ func TestRancherChain(t *testing.T) {
 		"kubeconfig not exported yet": {
 			reason:    "The registrar reads the virtual cluster's kubeconfig: before it is exported, everything but the registrar, and a condition that says what it waits for.",
 			observed:  "rancher/1-cluster",
-			resources: sorted(fullBase, fullLookups),
+			resources: sorted(fullBase, fullLogging, fullLookups),
 			condition: func(string) *fnv1.Condition {
 				return condition("RancherRegistered", fnv1.Status_STATUS_CONDITION_FALSE, "AgentPending",
 					"Rancher created cluster "+fullClusterID+"; its import manifest is applied once the virtual cluster's kubeconfig is exported.")
@@ -126,7 +134,7 @@ func TestRancherChain(t *testing.T) {
 		"registering": {
 			reason:    "While Rancher reports the cluster not connected the registrar Job stays.",
 			observed:  "rancher/0-deployed,rancher/1-cluster,rancher/2-registering",
-			resources: sorted(fullBase, fullLookups, fullRegistrar, []string{"registrar"}),
+			resources: sorted(fullBase, fullLogging, fullLookups, fullRegistrar, []string{"registrar"}),
 			condition: func(job string) *fnv1.Condition {
 				return condition("RancherRegistered", fnv1.Status_STATUS_CONDITION_FALSE, "AgentPending",
 					"Rancher's import manifest is applied in the virtual cluster by Job crossplane-system/"+job+" on the Crossplane cluster; waiting for Rancher's agent to connect cluster "+fullClusterID+".")
@@ -137,7 +145,7 @@ func TestRancherChain(t *testing.T) {
 		"connected": {
 			reason:    "Once Rancher reports the cluster Connected, the tenant is registered and, every layer being ready, Ready; the registrar Job goes (Rancher now runs its agent with a token of its own, which re-applying the import manifest would undo).",
 			observed:  "rancher/0-deployed,rancher/1-cluster,rancher/2-registering,rancher/3-connected",
-			resources: sorted(fullBase, fullLookups, fullRegistrar),
+			resources: sorted(fullBase, fullLogging, fullLookups, fullRegistrar),
 			condition: func(string) *fnv1.Condition {
 				return condition("RancherRegistered", fnv1.Status_STATUS_CONDITION_TRUE, "Registered",
 					"Registered in Rancher as cluster "+fullClusterID+" and connected: "+fullDashboard)

@@ -163,7 +163,7 @@ func refusalCases() map[string]refusalCase {
 			reason: "An output is exactly one type (the XRD says so too).",
 			input:  loggingInput,
 			xr:     logOutput(`{name: l, loki: {url: "https://loki.example.com"}, http: {endpoint: "https://c.logs.example.com"}}`),
-			want:   loggingRefusedRsp(`spec.logging.outputs[0]: set exactly one of loki, http and elasticsearch`),
+			want:   loggingRefusedRsp(`spec.logging.outputs[0]: set exactly one of loki, http, elasticsearch, opensearch, splunkHec, syslog and s3`),
 		},
 		"LogCredentialsWithoutClaim": {
 			reason: "Credentials are read from the claim's namespace; a legacy XR made without a claim has none.",
@@ -193,6 +193,18 @@ spec: {logging: {outputs: [{name: l, loki: {url: "https://loki.example.com", bas
 			input:  loggingInput,
 			xr:     logOutput(`{name: l, loki: {url: "https://loki.example.com", basicAuth: {username: {name: a, key: "u p"}, password: {name: a, key: p}}}}`),
 			want:   loggingRefusedRsp(`spec.logging.outputs[0].loki.basicAuth.username.key: "u p" is not a Secret key: letters, digits, '-', '_' and '.', at most 253`),
+		},
+		"LogS3OnAWSNotAllowed": {
+			reason: "An S3 output without an endpoint writes to AWS, which is a host like any other.",
+			input:  loggingInput,
+			xr:     logOutput(`{name: a, s3: {bucket: logs, region: eu-central-1, accessKeyID: {name: s3, key: id}, secretAccessKey: {name: s3, key: secret}}}`),
+			want:   loggingRefusedRsp(`spec.logging.outputs[0].s3: s3.eu-central-1.amazonaws.com is not a host this platform lets logs go to (loki.example.com, *.logs.example.com)`),
+		},
+		"LogS3PathPlaceholder": {
+			reason: "A key prefix is plain: fluentd would expand a placeholder in it (the XRD says so too).",
+			input:  loggingInput,
+			xr:     logOutput(`{name: a, s3: {bucket: logs, region: r, endpoint: "https://s3.logs.example.com", path: "%{tag}/", accessKeyID: {name: s3, key: id}, secretAccessKey: {name: s3, key: secret}}}`),
+			want:   loggingRefusedRsp(`spec.logging.outputs[0].s3.path: "%{tag}/" is not a key prefix: at most 256 letters, digits and _./-`),
 		},
 		"ContainerLimitAboveProfileMax": {
 			reason: "A default container limit above the profile's per-container maximum would make every pod without limits unschedulable.",

@@ -22,6 +22,9 @@ type Workload struct {
 	// "" for pods the host cluster runs directly. Inside the virtual cluster its own API server
 	// judges them at the tenant's level (unless the namespace is exempt) before the host does.
 	VirtualNamespace string
+	// Labels are the labels of pods the host runs directly (VirtualNamespace ""), which the
+	// host namespace's network policies select by; a synced pod carries vcluster's.
+	Labels map[string]string
 	// Pod is the pods' spec as it will be admitted: images, security contexts, resources,
 	// volumes. Containers without resources get the LimitRange's defaults.
 	Pod corev1.PodSpec

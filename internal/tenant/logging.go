@@ -36,7 +36,7 @@ type Logging struct {
 
 // LogCredentialsSecret is the Secret in the tenant's host namespace that holds the outputs'
 // credentials: written by the copier, read by the logging-operator, never composed.
-const LogCredentialsSecret = "tenant-log-credentials"
+const LogCredentialsSecret = "tenant-log-credentials" //nolint:gosec // a Secret's name, not a credential
 
 // LogCredential is one key of a Secret in the claim's namespace, copied into
 // LogCredentialsSecret under HostKey.
@@ -55,18 +55,23 @@ func logCredential(ref v1alpha1.LogSecretKeyRef) LogCredential {
 	return LogCredential{Secret: ref.Name, Key: ref.Key, HostKey: key}
 }
 
-// LogOutput is one resolved output: exactly one of Loki, HTTP and Elasticsearch is set.
+// LogOutput is one resolved output: exactly one of the types is set.
 type LogOutput struct {
 	Name          string
 	Type          string
 	Loki          *v1alpha1.LokiOutput
 	HTTP          *v1alpha1.HTTPOutput
 	Elasticsearch *v1alpha1.ElasticsearchOutput
+	OpenSearch    *v1alpha1.OpenSearchOutput
+	SplunkHEC     *v1alpha1.SplunkHECOutput
+	Syslog        *v1alpha1.SyslogOutput
+	S3            *v1alpha1.S3Output
 	// Host is where the output sends, TotalLimitSize its buffer.
 	Host           string
 	TotalLimitSize resource.Quantity
-	// Username, Password and APIKey are the output's credentials as keys of
-	// LogCredentialsSecret ("" where the output has none).
+	// Username, Password and APIKey (Splunk's token, S3's access key ID and secret key: Username
+	// and Password) are the output's credentials as keys of LogCredentialsSecret ("" where the
+	// output has none).
 	Username, Password, APIKey string
 }
 
@@ -170,18 +175,30 @@ func outputSecretRefs(o v1alpha1.LogOutput) []v1alpha1.LogSecretKeyRef {
 	if o.HTTP != nil {
 		basic(o.HTTP.BasicAuth)
 	}
+	var opt []*v1alpha1.LogSecretKeyRef
 	if es := o.Elasticsearch; es != nil {
-		for _, r := range []*v1alpha1.LogSecretKeyRef{es.Password, es.APIKey} {
-			if r != nil {
-				refs = append(refs, *r)
-			}
+		opt = append(opt, es.Password, es.APIKey)
+	}
+	if opensearch := o.OpenSearch; opensearch != nil {
+		opt = append(opt, opensearch.Password)
+	}
+	if h := o.SplunkHEC; h != nil {
+		opt = append(opt, &h.Token)
+	}
+	if b := o.S3; b != nil {
+		opt = append(opt, &b.AccessKeyID, &b.SecretAccessKey)
+	}
+	for _, r := range opt {
+		if r != nil {
+			refs = append(refs, *r)
 		}
 	}
 	return refs
 }
 
 func resolveLogOutput(field string, o v1alpha1.LogOutput, offer inputv1beta1.LoggingSettings) (LogOutput, error) {
-	out := LogOutput{Name: o.Name, Loki: o.Loki, HTTP: o.HTTP, Elasticsearch: o.Elasticsearch}
+	out := LogOutput{Name: o.Name, Loki: o.Loki, HTTP: o.HTTP, Elasticsearch: o.Elasticsearch,
+		OpenSearch: o.OpenSearch, SplunkHEC: o.SplunkHEC, Syslog: o.Syslog, S3: o.S3}
 	if errs := validation.IsDNS1123Label(o.Name); len(errs) > 0 || len(o.Name) > 40 {
 		return out, &FieldError{Field: field + ".name", Message: fmt.Sprintf("%q is not a name of at most 40 lowercase letters, digits and dashes", o.Name)}
 	}
@@ -196,8 +213,27 @@ func resolveLogOutput(field string, o v1alpha1.LogOutput, offer inputv1beta1.Log
 	if o.Elasticsearch != nil {
 		types, target = append(types, inputv1beta1.OutputElasticsearch), "https://"+o.Elasticsearch.Host
 	}
+	if o.OpenSearch != nil {
+		types, target = append(types, inputv1beta1.OutputOpenSearch), "https://"+o.OpenSearch.Host
+	}
+	if o.SplunkHEC != nil {
+		types, target = append(types, inputv1beta1.OutputSplunkHEC), "https://"+o.SplunkHEC.Host
+	}
+	if o.Syslog != nil {
+		types, target = append(types, inputv1beta1.OutputSyslog), "https://"+o.Syslog.Host
+	}
+	if o.S3 != nil {
+		// Without an endpoint, AWS's for the bucket's region.
+		types, target = append(types, inputv1beta1.OutputS3), o.S3.Endpoint
+		if target == "" {
+			if !s3Region.MatchString(o.S3.Region) {
+				return out, &FieldError{Field: field + ".s3.region", Message: fmt.Sprintf("%q is not a region, e.g. eu-central-1", o.S3.Region)}
+			}
+			target = "https://s3." + o.S3.Region + ".amazonaws.com"
+		}
+	}
 	if len(types) != 1 {
-		return out, &FieldError{Field: field, Message: "set exactly one of loki, http and elasticsearch"}
+		return out, &FieldError{Field: field, Message: "set exactly one of loki, http, elasticsearch, opensearch, splunkHec, syslog and s3"}
 	}
 	out.Type = types[0]
 	if !slices.Contains(offer.OutputTypes, out.Type) {
@@ -251,6 +287,24 @@ var secretKeyPattern = regexp.MustCompile(`^[-._a-zA-Z0-9]+$`)
 // as syntax.
 var elasticsearchUser = regexp.MustCompile(`^[A-Za-z0-9_.@-]{1,128}$`)
 
+// s3Region is an AWS region's shape; s3Path a key prefix without fluentd's %{...} placeholders.
+var (
+	s3Region = regexp.MustCompile(`^[a-z0-9-]{1,32}$`)
+	s3Path   = regexp.MustCompile(`^[A-Za-z0-9_./-]{0,256}$`)
+)
+
+// userAndPassword checks an Elasticsearch's or OpenSearch's user and password: both or neither,
+// and a user name of a plain shape.
+func userAndPassword(field, user string, password *v1alpha1.LogSecretKeyRef) error {
+	if (user == "") != (password == nil) {
+		return &FieldError{Field: field, Message: "user and password go together: set both, or neither"}
+	}
+	if user != "" && !elasticsearchUser.MatchString(user) {
+		return &FieldError{Field: field + ".user", Message: fmt.Sprintf("%q is not a user name: at most 128 letters, digits and _.@-", user)}
+	}
+	return nil
+}
+
 // resolveLogAuth checks the output's credentials and names them by their keys in
 // LogCredentialsSecret.
 func resolveLogAuth(field string, out *LogOutput, o v1alpha1.LogOutput) error {
@@ -279,13 +333,28 @@ func resolveLogAuth(field string, out *LogOutput, o v1alpha1.LogOutput) error {
 		err = basic(".loki", o.Loki.BasicAuth)
 	case o.HTTP != nil:
 		err = basic(".http", o.HTTP.BasicAuth)
+	case o.OpenSearch != nil:
+		opensearch := o.OpenSearch
+		if err := userAndPassword(field+".opensearch", opensearch.User, opensearch.Password); err != nil {
+			return err
+		}
+		if opensearch.Password != nil {
+			out.Password, err = check(".opensearch.password", *opensearch.Password)
+		}
+	case o.SplunkHEC != nil:
+		out.APIKey, err = check(".splunkHec.token", o.SplunkHEC.Token)
+	case o.S3 != nil:
+		if !s3Path.MatchString(o.S3.Path) {
+			return &FieldError{Field: field + ".s3.path", Message: fmt.Sprintf("%q is not a key prefix: at most 256 letters, digits and _./-", o.S3.Path)}
+		}
+		if out.Username, err = check(".s3.accessKeyID", o.S3.AccessKeyID); err != nil {
+			return err
+		}
+		out.Password, err = check(".s3.secretAccessKey", o.S3.SecretAccessKey)
 	case o.Elasticsearch != nil:
 		es := o.Elasticsearch
-		if (es.User == "") != (es.Password == nil) {
-			return &FieldError{Field: field + ".elasticsearch", Message: "user and password go together: set both, or neither"}
-		}
-		if es.User != "" && !elasticsearchUser.MatchString(es.User) {
-			return &FieldError{Field: field + ".elasticsearch.user", Message: fmt.Sprintf("%q is not a user name: at most 128 letters, digits and _.@-", es.User)}
+		if err := userAndPassword(field+".elasticsearch", es.User, es.Password); err != nil {
+			return err
 		}
 		if es.APIKey != nil && es.Password != nil {
 			return &FieldError{Field: field + ".elasticsearch", Message: "use apiKey, or user and password, not both"}

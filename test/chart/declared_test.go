@@ -12,6 +12,7 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
+	"k8s.io/apimachinery/pkg/labels"
 
 	"github.com/tenantcluster/function-tenantcluster/internal/layer"
 )
@@ -141,7 +142,8 @@ func TestDeclaredWorkloadsAreTheChartsOwn(t *testing.T) {
 }
 
 // TestDeclaredTrafficIsLetThrough evaluates the real NetworkPolicies the chart renders for every
-// tenant against every flow a layer declares for its workloads (Rancher's agents to Rancher):
+// tenant against every flow a layer declares for its workloads (Rancher's agents to Rancher, the
+// log aggregator to the tenant's sinks), for pods with the labels they will carry:
 // the function's own network check judges its reading of the values, this judges the chart's
 // policies with Kubernetes' semantics.
 func TestDeclaredTrafficIsLetThrough(t *testing.T) {
@@ -151,13 +153,20 @@ func TestDeclaredTrafficIsLetThrough(t *testing.T) {
 			out := render(t, r)
 			flows := 0
 			for _, w := range r.declared.Workloads {
+				// A synced pod carries vcluster's labels; a pod the host runs directly, its own.
+				pod := labels.Set(w.Labels)
+				if w.VirtualNamespace != "" {
+					pod = syncedPod(r.name, w.VirtualNamespace)
+				} else if len(w.Egress) > 0 && len(w.Labels) == 0 {
+					t.Errorf("layer %s, workload %s declares traffic but not its pods' labels, which the policies select by", w.Layer, w.Name)
+				}
 				for _, f := range w.Egress {
 					ip := publicAddress
 					if f.CIDR != "" {
 						ip = netip.MustParsePrefix(f.CIDR).Addr()
 					}
 					flows++
-					if !egressAllowed(t, out, r.name, ip, f.Port) {
+					if !podEgressAllowed(t, out, pod, ip, f.Port) {
 						t.Errorf("layer %s, workload %s: the chart's network policies refuse its traffic to %s (%s) on %d", w.Layer, w.Name, f.Why, ip, f.Port)
 					}
 				}

@@ -122,7 +122,18 @@ func list(t *testing.T, v any) corev1.ResourceList {
 // ports matching).
 func egressAllowed(t *testing.T, out rendered, release string, ip netip.Addr, port int32) bool {
 	t.Helper()
-	pod := labels.Set{"vcluster.loft.sh/managed-by": release, "vcluster.loft.sh/namespace": "default"}
+	return podEgressAllowed(t, out, syncedPod(release, "default"), ip, port)
+}
+
+// syncedPod is the labels vcluster gives a pod of a virtual namespace on the host.
+func syncedPod(release, namespace string) labels.Set {
+	return labels.Set{"vcluster.loft.sh/managed-by": release, "vcluster.loft.sh/namespace": namespace}
+}
+
+// podEgressAllowed evaluates the rendered NetworkPolicies for a pod with these labels, as
+// Kubernetes does: unselected by any egress policy, everything goes; selected, a rule must allow.
+func podEgressAllowed(t *testing.T, out rendered, pod labels.Set, ip netip.Addr, port int32) bool {
+	t.Helper()
 	selected, allowed := false, false
 	for _, u := range out.all("NetworkPolicy") {
 		var np networkingv1.NetworkPolicy

@@ -20,6 +20,7 @@ import (
 func TestTenantLifecycle(t *testing.T) {
 	const ns, name = "team-payments", "payments"
 	claim := claimFile(t, "examples/claims/full.yaml", ns, name)
+	password := fullSecrets(t, ns)
 	start := time.Now()
 	applyClaim(t, claim)
 	times := layerTimes(t, ns, name, start, 2*time.Minute)
@@ -31,6 +32,7 @@ func TestTenantLifecycle(t *testing.T) {
 	before := settled(t, ns, name)
 	assertAgentAdmission(t, idOf(t, before))
 	assertTokenKeptOut(t, ns, name)
+	assertNothingComposedHolds(t, ns, name, before, password)
 	assertHostIsolation(t, claim)
 	assertControlPlanePodSecurity(t, claim)
 

@@ -125,25 +125,46 @@ func assertLoggingOnHost(t *testing.T, id, hostNS string) {
 // with a password made for this run, and returns the password.
 func lokiSecret(t *testing.T, ns string) string {
 	t.Helper()
+	password := runPassword(t)
+	claimSecret(t, ns, "loki-auth", map[string]any{"username": "shop", "password": password, "unrelated": "not copied"})
+	return password
+}
+
+// fullSecrets creates the Secret payments-logs that examples/claims/full.yaml's outputs name,
+// and returns its Loki password.
+func fullSecrets(t *testing.T, ns string) string {
+	t.Helper()
+	password := runPassword(t)
+	claimSecret(t, ns, "payments-logs", map[string]any{"loki-user": "payments", "loki-password": password, "es-password": runPassword(t)})
+	return password
+}
+
+// runPassword is a password made for this run, found nowhere else.
+func runPassword(t *testing.T) string {
+	t.Helper()
 	b := make([]byte, 18)
 	if _, err := rand.Read(b); err != nil {
 		t.Fatal(err)
 	}
-	password := "e2e-" + base64.RawURLEncoding.EncodeToString(b)
+	return "e2e-" + base64.RawURLEncoding.EncodeToString(b)
+}
+
+// claimSecret creates a Secret in a claim's namespace (and the namespace), as the team would.
+func claimSecret(t *testing.T, ns, name string, data map[string]any) {
+	t.Helper()
 	namespace := &unstructured.Unstructured{}
 	namespace.SetGroupVersionKind(gvkNamespace)
 	namespace.SetName(ns)
 	secret := &unstructured.Unstructured{Object: map[string]any{
 		"apiVersion": "v1", "kind": "Secret",
-		"metadata":   map[string]any{"name": "loki-auth", "namespace": ns},
-		"stringData": map[string]any{"username": "shop", "password": password, "unrelated": "not copied"},
+		"metadata":   map[string]any{"name": name, "namespace": ns},
+		"stringData": data,
 	}}
 	for _, o := range []*unstructured.Unstructured{namespace, secret} {
 		if err := cp.Host.ApplyObject(runCtx, o); err != nil {
 			t.Fatal(err)
 		}
 	}
-	return password
 }
 
 // assertCredentialsCopied waits for the copier (its Job's own script, run by the registrar

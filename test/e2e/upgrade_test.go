@@ -26,6 +26,7 @@ func TestPackageUpgrade(t *testing.T) {
 	}
 	const ns, name = "team-upgrade", "upgrade"
 	claim := claimFile(t, "examples/claims/full.yaml", ns, name)
+	fullSecrets(t, ns)
 	applyClaim(t, claim)
 	before := settled(t, ns, name)
 	if got := revisionVersion(t, ns, name); got != from {

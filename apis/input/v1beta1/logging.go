@@ -26,7 +26,16 @@ const (
 	OutputLoki          = "loki"
 	OutputHTTP          = "http"
 	OutputElasticsearch = "elasticsearch"
+	OutputOpenSearch    = "opensearch"
+	OutputSplunkHEC     = "splunkHec"
+	OutputSyslog        = "syslog"
+	OutputS3            = "s3"
 )
+
+// OutputTypes are the output types the function knows, in the order the claim's API lists them.
+func OutputTypes() []string {
+	return []string{OutputLoki, OutputHTTP, OutputElasticsearch, OutputOpenSearch, OutputSplunkHEC, OutputSyslog, OutputS3}
+}
 
 // DefaultRouteLabels select tenant Loggings for the platform's LoggingRoute.
 func DefaultRouteLabels() map[string]string {
@@ -46,9 +55,10 @@ type LoggingSettings struct {
 	// +kubebuilder:validation:Enum=Isolated;Shared
 	Model string `json:"model,omitempty"`
 
-	// OutputTypes are the output types tenants may use. Default: loki, http, elasticsearch.
+	// OutputTypes are the output types tenants may use. Default: all of them (loki, http,
+	// elasticsearch, opensearch, splunkHec, syslog, s3); the hosts bound where they send.
 	// +optional
-	// +kubebuilder:validation:items:Enum=loki;http;elasticsearch
+	// +kubebuilder:validation:items:Enum=loki;http;elasticsearch;opensearch;splunkHec;syslog;s3
 	OutputTypes []string `json:"outputTypes,omitempty"`
 
 	// Hosts are where tenants' outputs may send: a host name, or "*.example.com" for every name
@@ -149,7 +159,7 @@ func (in *Input) defaultLogging() {
 		l.Model = LoggingIsolated
 	}
 	if l.OutputTypes == nil {
-		l.OutputTypes = []string{OutputLoki, OutputHTTP, OutputElasticsearch}
+		l.OutputTypes = OutputTypes()
 	}
 	if l.RouteLabels == nil {
 		l.RouteLabels = DefaultRouteLabels()
@@ -194,8 +204,8 @@ func (in *Input) validateLogging() error {
 		}
 	}
 	for _, typ := range l.OutputTypes {
-		if !slices.Contains([]string{OutputLoki, OutputHTTP, OutputElasticsearch}, typ) {
-			return fmt.Errorf("input logging.outputTypes: %q is not an output type the function knows (loki, http, elasticsearch)", typ)
+		if !slices.Contains(OutputTypes(), typ) {
+			return fmt.Errorf("input logging.outputTypes: %q is not an output type the function knows (%s)", typ, strings.Join(OutputTypes(), ", "))
 		}
 	}
 	for i, h := range l.Hosts {

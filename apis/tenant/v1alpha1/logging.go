@@ -35,7 +35,7 @@ type LoggingSpec struct {
 
 // LogOutput is one sink of the tenant's logs. Set exactly one type; the platform decides which
 // types and which hosts tenants may use.
-// +kubebuilder:validation:XValidation:rule="[has(self.loki), has(self.http), has(self.elasticsearch)].filter(x, x).size() == 1",message="set exactly one of loki, http and elasticsearch"
+// +kubebuilder:validation:XValidation:rule="[has(self.loki), has(self.http), has(self.elasticsearch), has(self.opensearch), has(self.splunkHec), has(self.syslog), has(self.s3)].filter(x, x).size() == 1",message="set exactly one of loki, http, elasticsearch, opensearch, splunkHec, syslog and s3"
 type LogOutput struct {
 	// Name identifies the output within the claim.
 	// +kubebuilder:validation:MaxLength=40
@@ -53,6 +53,22 @@ type LogOutput struct {
 	// Elasticsearch indexes the records in Elasticsearch.
 	// +optional
 	Elasticsearch *ElasticsearchOutput `json:"elasticsearch,omitempty"`
+
+	// OpenSearch indexes the records in OpenSearch.
+	// +optional
+	OpenSearch *OpenSearchOutput `json:"opensearch,omitempty"`
+
+	// SplunkHEC sends the records to Splunk's HTTP Event Collector.
+	// +optional
+	SplunkHEC *SplunkHECOutput `json:"splunkHec,omitempty"`
+
+	// Syslog sends the records to a syslog server (RFC 5424), over TLS by default.
+	// +optional
+	Syslog *SyslogOutput `json:"syslog,omitempty"`
+
+	// S3 writes the records as objects into an S3 bucket (AWS or S3-compatible).
+	// +optional
+	S3 *S3Output `json:"s3,omitempty"`
 
 	// Buffer bounds what this output holds while its sink is slow or down; beyond it the
 	// oldest records are dropped, so that a failing sink never stalls the others.
@@ -97,11 +113,27 @@ type HTTPOutput struct {
 // +kubebuilder:validation:XValidation:rule="has(self.user) == has(self.password)",message="user and password go together"
 // +kubebuilder:validation:XValidation:rule="!(has(self.apiKey) && has(self.password))",message="use apiKey, or user and password, not both"
 type ElasticsearchOutput struct {
-	// Host is Elasticsearch's host name.
+	SearchCluster `json:",inline"`
+	// APIKey is an Elasticsearch API key (the base64 of id:key), in a Secret of the claim's
+	// namespace; instead of User and Password.
+	// +optional
+	APIKey *LogSecretKeyRef `json:"apiKey,omitempty"`
+}
+
+// OpenSearchOutput is an OpenSearch cluster.
+// +kubebuilder:validation:XValidation:rule="has(self.user) == has(self.password)",message="user and password go together"
+type OpenSearchOutput struct {
+	SearchCluster `json:",inline"`
+}
+
+// SearchCluster is where an Elasticsearch or OpenSearch cluster is, the index the records go
+// to, and whom it authenticates.
+type SearchCluster struct {
+	// Host is the cluster's host name.
 	// +kubebuilder:validation:MaxLength=253
 	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$`
 	Host string `json:"host"`
-	// Port of Elasticsearch. Default: 9200.
+	// Port of the cluster. Default: 9200.
 	// +optional
 	// +kubebuilder:validation:Minimum=1
 	// +kubebuilder:validation:Maximum=65535
@@ -115,7 +147,7 @@ type ElasticsearchOutput struct {
 	// +kubebuilder:validation:MaxLength=255
 	// +kubebuilder:validation:Pattern=`^[a-z0-9][a-z0-9_.-]*$`
 	IndexName string `json:"indexName,omitempty"`
-	// User is the user name Elasticsearch authenticates, with Password.
+	// User is the user name the cluster authenticates, with Password.
 	// +optional
 	// +kubebuilder:validation:MaxLength=128
 	// +kubebuilder:validation:Pattern=`^[A-Za-z0-9_.@-]+$`
@@ -123,10 +155,74 @@ type ElasticsearchOutput struct {
 	// Password of User, in a Secret of the claim's namespace.
 	// +optional
 	Password *LogSecretKeyRef `json:"password,omitempty"`
-	// APIKey is an Elasticsearch API key (the base64 of id:key), in a Secret of the claim's
-	// namespace; instead of User and Password.
+}
+
+// SplunkHECOutput is Splunk's HTTP Event Collector.
+type SplunkHECOutput struct {
+	// Host is the collector's host name.
+	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$`
+	Host string `json:"host"`
+	// Port of the collector. Default: 8088.
 	// +optional
-	APIKey *LogSecretKeyRef `json:"apiKey,omitempty"`
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=65535
+	Port int32 `json:"port,omitempty"`
+	// Protocol is https (default) or http.
+	// +optional
+	// +kubebuilder:validation:Enum=https;http
+	Protocol string `json:"protocol,omitempty"`
+	// Index is the Splunk index the events go to. Default: the token's.
+	// +optional
+	// +kubebuilder:validation:MaxLength=80
+	// +kubebuilder:validation:Pattern=`^[a-z0-9][a-z0-9_-]*$`
+	Index string `json:"index,omitempty"`
+	// Token is the collector's token, in a Secret of the claim's namespace.
+	Token LogSecretKeyRef `json:"token"`
+}
+
+// SyslogOutput is a syslog server.
+type SyslogOutput struct {
+	// Host is the server's host name.
+	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$`
+	Host string `json:"host"`
+	// Port of the server. Default: 6514 over TLS, 514 over TCP.
+	// +optional
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=65535
+	Port int32 `json:"port,omitempty"`
+	// Transport is tls (default) or tcp.
+	// +optional
+	// +kubebuilder:validation:Enum=tls;tcp
+	Transport string `json:"transport,omitempty"`
+}
+
+// S3Output is an S3 bucket.
+type S3Output struct {
+	// Bucket is the bucket's name.
+	// +kubebuilder:validation:MinLength=3
+	// +kubebuilder:validation:MaxLength=63
+	// +kubebuilder:validation:Pattern=`^[a-z0-9][a-z0-9.-]*[a-z0-9]$`
+	Bucket string `json:"bucket"`
+	// Region of the bucket, e.g. eu-central-1.
+	// +kubebuilder:validation:MaxLength=32
+	// +kubebuilder:validation:Pattern=`^[a-z0-9-]+$`
+	Region string `json:"region"`
+	// Endpoint is an S3-compatible service's URL; default AWS's for the region.
+	// +optional
+	// +kubebuilder:validation:MaxLength=2048
+	// +kubebuilder:validation:Pattern=`^https?://[^/?#\s"'{}<>$\\]+/?$`
+	Endpoint string `json:"endpoint,omitempty"`
+	// Path is the prefix of the objects' keys. Default: <claim namespace>/<claim name>/.
+	// +optional
+	// +kubebuilder:validation:MaxLength=256
+	// +kubebuilder:validation:Pattern=`^[A-Za-z0-9_./-]*$`
+	Path string `json:"path,omitempty"`
+	// AccessKeyID and SecretAccessKey are the bucket's credentials, in Secrets of the claim's
+	// namespace.
+	AccessKeyID     LogSecretKeyRef `json:"accessKeyID"`
+	SecretAccessKey LogSecretKeyRef `json:"secretAccessKey"`
 }
 
 // LogBasicAuth is a user name and password, each a key of a Secret in the claim's namespace.

@@ -23,6 +23,12 @@ const (
 	fluentdGID int64 = 101
 )
 
+// aggregatorLabels go on the aggregator's pods (the Logging's fluentd.labels, which the operator
+// puts on them), so that the declared workload names the pods the network policies would select.
+func aggregatorLabels() map[string]string {
+	return map[string]string{"tenantcluster.io/workload": "log-aggregator"}
+}
+
 // aggregatorPodSecurity and aggregatorContainerSecurity meet the Pod Security Standard
 // "restricted", so that the aggregator runs under any level a tenant's host namespace enforces.
 func aggregatorPodSecurity() *corev1.PodSecurityContext {
@@ -46,8 +52,9 @@ func aggregatorContainerSecurity() *corev1.SecurityContext {
 
 // aggregatorWorkloads declares the tenant's aggregator. It sends to the claim's outputs; those
 // are host names, which a NetworkPolicy cannot name, and no policy of the tenant's selects the
-// aggregator's pod (vcluster's policies select the pods it syncs and its control plane), so its
-// flows are declared for the record and not judged against the tenant's egress.
+// aggregator's pod (vcluster's policies select the pods it syncs and its control plane): the
+// function's network check judges synced pods only, and test/chart evaluates the real chart's
+// policies for the aggregator's labels.
 func aggregatorWorkloads(t *tenant.Tenant) []layer.Workload {
 	agg := t.Input.Logging.Aggregator
 	egress := make([]layer.Traffic, 0, len(t.Logging.Outputs))
@@ -57,6 +64,7 @@ func aggregatorWorkloads(t *tenant.Tenant) []layer.Workload {
 	return []layer.Workload{{
 		Name:     "log aggregator",
 		Replicas: 1,
+		Labels:   aggregatorLabels(),
 		Pod: corev1.PodSpec{
 			SecurityContext: aggregatorPodSecurity(),
 			Containers: []corev1.Container{

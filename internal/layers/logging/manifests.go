@@ -34,6 +34,7 @@ func loggingManifest(t *tenant.Tenant) map[string]any {
 			"watchNamespaces":  []any{t.HostNamespace},
 			"configCheck":      map[string]any{"strategy": "StartWithTimeout", "timeoutSeconds": int64(configCheckTimeoutSeconds)},
 			"fluentd": map[string]any{
+				"labels":    stringMap(aggregatorLabels()),
 				"resources": resources,
 				"security": map[string]any{
 					"podSecurityContext": pod,
@@ -48,6 +49,14 @@ func loggingManifest(t *tenant.Tenant) map[string]any {
 			},
 		},
 	}
+}
+
+func stringMap(m map[string]string) map[string]any {
+	out := make(map[string]any, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
 }
 
 // configCheckTimeoutSeconds bounds fluentd's check of a new configuration.
@@ -109,24 +118,7 @@ func outputManifest(t *tenant.Tenant, o tenant.LogOutput) map[string]any {
 		spec["http"] = http
 	case inputv1beta1.OutputElasticsearch:
 		es := o.Elasticsearch
-		port, scheme, index := int64(9200), "https", t.Name
-		if es.Port != 0 {
-			port = int64(es.Port)
-		}
-		if es.Scheme != "" {
-			scheme = es.Scheme
-		}
-		if es.IndexName != "" {
-			index = es.IndexName
-		}
-		e := map[string]any{
-			"host":               es.Host,
-			"port":               port,
-			"scheme":             scheme,
-			"index_name":         index,
-			"suppress_type_name": true,
-			"buffer":             buffer,
-		}
+		e := searchOutput(t, es.Host, es.Port, es.Scheme, es.IndexName, buffer)
 		if es.User != "" {
 			e["user"], e["password"] = es.User, fromSecret(o.Password)
 		}
@@ -134,6 +126,57 @@ func outputManifest(t *tenant.Tenant, o tenant.LogOutput) map[string]any {
 			e["api_key"] = fromSecret(o.APIKey)
 		}
 		spec["elasticsearch"] = e
+	case inputv1beta1.OutputOpenSearch:
+		search := o.OpenSearch
+		e := searchOutput(t, search.Host, search.Port, search.Scheme, search.IndexName, buffer)
+		if search.User != "" {
+			e["user"], e["password"] = search.User, fromSecret(o.Password)
+		}
+		spec["opensearch"] = e
+	case inputv1beta1.OutputSplunkHEC:
+		h := o.SplunkHEC
+		hec := map[string]any{
+			"hec_host":  h.Host,
+			"hec_port":  int64(orDefault(h.Port, 8088)),
+			"protocol":  orDefault(h.Protocol, "https"),
+			"hec_token": fromSecret(o.APIKey),
+			"buffer":    buffer,
+		}
+		if h.Index != "" {
+			hec["index"] = h.Index
+		}
+		spec["splunkHec"] = hec
+	case inputv1beta1.OutputSyslog:
+		sl := o.Syslog
+		transport := orDefault(sl.Transport, "tls")
+		port := int32(6514)
+		if transport == "tcp" {
+			port = 514
+		}
+		spec["syslog"] = map[string]any{
+			"host":      sl.Host,
+			"port":      int64(orDefault(sl.Port, port)),
+			"transport": transport,
+			"buffer":    buffer,
+		}
+	case inputv1beta1.OutputS3:
+		b := o.S3
+		path := b.Path
+		if path == "" {
+			path = t.Namespace + "/" + t.Name + "/"
+		}
+		s3 := map[string]any{
+			"s3_bucket":   b.Bucket,
+			"s3_region":   b.Region,
+			"path":        path,
+			"aws_key_id":  fromSecret(o.Username),
+			"aws_sec_key": fromSecret(o.Password),
+			"buffer":      buffer,
+		}
+		if b.Endpoint != "" {
+			s3["s3_endpoint"] = b.Endpoint
+		}
+		spec["s3"] = s3
 	}
 	if t.Logging.Model == inputv1beta1.LoggingShared {
 		spec["loggingRef"] = t.Input.Logging.LoggingRef
@@ -144,6 +187,28 @@ func outputManifest(t *tenant.Tenant, o tenant.LogOutput) map[string]any {
 		"metadata":   map[string]any{"name": outputName(o.Name), "namespace": t.HostNamespace, "labels": t.Labels()},
 		"spec":       spec,
 	}
+}
+
+// searchOutput is an Elasticsearch or OpenSearch output: port 9200, https and the claim's name as
+// the index unless the claim says otherwise; no mapping types (removed in both).
+func searchOutput(t *tenant.Tenant, host string, port int32, scheme, index string, buffer map[string]any) map[string]any {
+	return map[string]any{
+		"host":               host,
+		"port":               int64(orDefault(port, 9200)),
+		"scheme":             orDefault(scheme, "https"),
+		"index_name":         orDefault(index, t.Name),
+		"suppress_type_name": true,
+		"buffer":             buffer,
+	}
+}
+
+// orDefault is v, or d where v is its type's zero.
+func orDefault[T comparable](v, d T) T {
+	var zero T
+	if v == zero {
+		return d
+	}
+	return v
 }
 
 // fromSecret is a logging-operator secret value: the key of the tenant's credentials Secret in

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"sort"
 	"syscall"
 	"time"
 
@@ -64,6 +65,14 @@ func run(repo, shared, claimPath string) error {
 	if err := cp.Host.ApplyObject(ctx, ns); err != nil {
 		return err
 	}
+	// The team's own Secrets its log outputs name, with made-up values, as the team would have
+	// them before it applies the claim.
+	for _, secret := range teamSecrets(claim) {
+		if err := cp.Host.ApplyObject(ctx, secret); err != nil {
+			return err
+		}
+		say("created Secret %s/%s, which the claim's log outputs name", secret.GetNamespace(), secret.GetName())
+	}
 	if err := cp.Host.ApplyObject(ctx, claim); err != nil {
 		return err
 	}
@@ -94,6 +103,50 @@ func run(repo, shared, claimPath string) error {
 	}
 }
 
+// teamSecrets are the Secrets the claim's log outputs name (every {name, key} reference under
+// spec.logging.outputs), each key holding a made-up value.
+func teamSecrets(claim *unstructured.Unstructured) []*unstructured.Unstructured {
+	outputs, _, _ := unstructured.NestedSlice(claim.Object, "spec", "logging", "outputs")
+	data := map[string]map[string]any{}
+	var walk func(v any)
+	walk = func(v any) {
+		switch v := v.(type) {
+		case map[string]any:
+			name, okName := v["name"].(string)
+			key, okKey := v["key"].(string)
+			if okName && okKey && len(v) == 2 {
+				if data[name] == nil {
+					data[name] = map[string]any{}
+				}
+				data[name][key] = "demo-" + key
+				return
+			}
+			for _, x := range v {
+				walk(x)
+			}
+		case []any:
+			for _, x := range v {
+				walk(x)
+			}
+		}
+	}
+	walk(outputs)
+	names := make([]string, 0, len(data))
+	for n := range data {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	out := make([]*unstructured.Unstructured, 0, len(names))
+	for _, n := range names {
+		out = append(out, &unstructured.Unstructured{Object: map[string]any{
+			"apiVersion": "v1", "kind": "Secret",
+			"metadata":   map[string]any{"name": n, "namespace": claim.GetNamespace()},
+			"stringData": data[n],
+		}})
+	}
+	return out
+}
+
 func lookAround(dir, repo string, claim *unstructured.Unstructured, took time.Duration) {
 	kubectl := filepath.Join(repo, "bin", "e2e", "kubectl")
 	secret, _, _ := unstructured.NestedString(claim.Object, "spec", "writeConnectionSecretToRef", "name")
@@ -103,9 +156,18 @@ The tenant is ready, %s after the apply. Look around from another terminal:
   export KUBECONFIG=%s/host.kubeconfig
   %s get tenantcluster -A                  # the claim, as its team sees it
   %s get managed                           # everything it composed
-  %s get tenantcluster -n %s %s -o yaml    # conditions: VClusterReady, RancherRegistered
+  %s get tenantcluster -n %s %s -o yaml    # conditions: VClusterReady, RancherRegistered, LoggingReady
   %s get configurations,functions,providers.pkg.crossplane.io   # the packages Crossplane installed
 `, took.Round(100*time.Millisecond), dir, kubectl, kubectl, kubectl, claim.GetNamespace(), claim.GetName(), kubectl)
+	if _, on, _ := unstructured.NestedSlice(claim.Object, "spec", "logging", "outputs"); on {
+		fmt.Printf(`
+  # its logging on the host: the aggregator's Logging, the Flow, the Outputs, and the
+  # credentials the copier brought from the claim's namespace (keys only):
+  %s get loggings,flows,outputs -A
+  %s get secret -A --field-selector metadata.name=tenant-log-credentials \
+    -o go-template='{{range .items}}{{.metadata.namespace}}/{{.metadata.name}}:{{range $k, $v := .data}} {{$k}}{{end}}{{"\n"}}{{end}}'
+`, kubectl, kubectl)
+	}
 	if secret != "" {
 		fmt.Printf(`
   # the tenant's own cluster (a kube-apiserver standing in for the vcluster):
