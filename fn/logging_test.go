@@ -2,6 +2,9 @@ package fn
 
 import (
 	"context"
+	"encoding/json"
+	"maps"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -10,8 +13,10 @@ import (
 	"github.com/crossplane/function-sdk-go/logging"
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
 	"github.com/google/go-cmp/cmp"
+	"github.com/santhosh-tekuri/jsonschema/v6"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/labels"
+	"sigs.k8s.io/yaml"
 
 	"github.com/tenantcluster/function-tenantcluster/internal/tenant/tenanttest"
 	"github.com/tenantcluster/function-tenantcluster/internal/valuesschema"
@@ -182,44 +187,79 @@ spec:
 }
 
 // TestLoggingObjectsValidateAgainstCRDs validates every logging-operator object, in each model,
-// against the logging-operator's own CRDs (../shared/crds/logging-operator), strictly: a field
-// the CRD does not have fails, where the API server would drop it silently.
+// for the test claims and the logging of examples/claims/full.yaml and logging.yaml, against the
+// logging-operator's own CRDs (../shared/crds/logging-operator), strictly: a field the CRD does
+// not have fails, where the API server would drop it silently.
 func TestLoggingObjectsValidateAgainstCRDs(t *testing.T) {
 	dir := filepath.Join(valuesschema.SharedDir(t), "crds", "logging-operator")
-	schemas := map[string]string{"Logging": "loggings", "Flow": "flows", "Output": "outputs"}
-	for model, input := range map[string]string{
-		"Isolated": loggingInput,
-		"Shared":   loggingInput + "  model: Shared\n  loggingRef: platform\n",
-	} {
-		got := loggingManifests(loggingRsp(t, input, loggingClaim, nil))
-		kinds := map[string]bool{}
-		for name, m := range got {
-			kind := m["kind"].(string)
-			kinds[kind] = true
-			s := valuesschema.CRD(t, filepath.Join(dir, "logging.banzaicloud.io_"+schemas[kind]+".yaml"), "v1beta1")
-			if err := s.Validate(valuesschema.Instance(t, m)); err != nil {
-				t.Errorf("%s: %s does not validate against the logging-operator's CRD:\n%v", model, name, err)
-			}
-		}
-		want := []string{"Flow", "Output"}
-		if model == "Isolated" {
-			want = []string{"Flow", "Logging", "Output"}
-		}
-		if diff := cmp.Diff(want, slices.Sorted(func(yield func(string) bool) {
-			for k := range kinds {
-				if !yield(k) {
-					return
-				}
-			}
-		})); diff != "" {
-			t.Errorf("%s: kinds composed: -want, +got:\n%s", model, diff)
+	schemas := map[string]*jsonschema.Schema{}
+	for kind, file := range map[string]string{"Logging": "loggings", "Flow": "flows", "Output": "outputs"} {
+		schemas[kind] = valuesschema.CRD(t, filepath.Join(dir, "logging.banzaicloud.io_"+file+".yaml"), "v1beta1")
+	}
+	claims := map[string]string{
+		"loggingClaim":     loggingClaim,
+		"moreOutputsClaim": moreOutputsClaim,
+		"full.yaml":        exampleLogging(t, "full.yaml"),
+		"logging.yaml":     exampleLogging(t, "logging.yaml"),
+	}
+	for name, claim := range claims {
+		for model, input := range map[string]string{
+			"Isolated": loggingInput,
+			"Shared":   loggingInput + "  model: Shared\n  loggingRef: platform\n",
+		} {
+			validateLogging(t, schemas, name+"/"+model, model, input, claim)
 		}
 	}
 	// The strict check can fail.
-	s := valuesschema.CRD(t, filepath.Join(dir, "logging.banzaicloud.io_outputs.yaml"), "v1beta1")
+	s := schemas["Output"]
 	bad := map[string]any{"apiVersion": "logging.banzaicloud.io/v1beta1", "kind": "Output", "spec": map[string]any{"loki": map[string]any{"uri": "https://x"}}}
 	if err := s.Validate(valuesschema.Instance(t, bad)); err == nil {
 		t.Error("a misspelt field (loki.uri) validates: the strict check is broken")
+	}
+}
+
+// exampleLogging is an example claim's spec.logging, as the spec line a test XR takes (the rest
+// of the example needs the shipped Composition's input).
+func exampleLogging(t *testing.T, file string) string {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join("..", "examples", "claims", file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var claim struct {
+		Spec struct {
+			Logging map[string]any `json:"logging"`
+		} `json:"spec"`
+	}
+	if err := yaml.Unmarshal(raw, &claim); err != nil || claim.Spec.Logging == nil {
+		t.Fatalf("%s: no spec.logging (%v)", file, err)
+	}
+	spec, err := json.Marshal(claim.Spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return "spec: " + string(spec)
+}
+
+// validateLogging renders a claim under an input and validates its logging-operator objects
+// against the operator's CRDs, strictly, and checks which kinds the model composes.
+func validateLogging(t *testing.T, schemas map[string]*jsonschema.Schema, what, model, input, claim string) {
+	t.Helper()
+	got := loggingManifests(loggingRsp(t, input, claim, nil))
+	kinds := map[string]bool{}
+	for name, m := range got {
+		kind := m["kind"].(string)
+		kinds[kind] = true
+		if err := schemas[kind].Validate(valuesschema.Instance(t, m)); err != nil {
+			t.Errorf("%s: %s does not validate against the logging-operator's CRD:\n%v", what, name, err)
+		}
+	}
+	want := []string{"Flow", "Output"}
+	if model == "Isolated" {
+		want = []string{"Flow", "Logging", "Output"}
+	}
+	if diff := cmp.Diff(want, slices.Sorted(maps.Keys(kinds))); diff != "" {
+		t.Errorf("%s: kinds composed: -want, +got:\n%s", what, diff)
 	}
 }
 
