@@ -61,7 +61,7 @@ func parse(in io.Reader) (machine map[string]string, order []string, results map
 		line := s.Text()
 		for _, key := range []string{"goos", "goarch", "cpu"} {
 			if v, ok := strings.CutPrefix(line, key+": "); ok {
-				machine[key] = v
+				machine[key] = strings.TrimSpace(v) // some CPUs name themselves with trailing blanks
 			}
 		}
 		fields := strings.Fields(line)

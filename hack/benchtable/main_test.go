@@ -14,7 +14,7 @@ func TestWritesTheMedians(t *testing.T) {
 	const out = `goos: linux
 goarch: amd64
 pkg: example
-cpu: Some CPU
+cpu: Some CPU   
 BenchmarkRunFunction/full/3-connected-2   	 500	   2100000 ns/op	  668672 B/op	    8700 allocs/op
 BenchmarkCallBreakdown/decode-request-2   	1000	   1000000 ns/op	  17.00 MB/s	  164904 B/op	    4499 allocs/op
 BenchmarkRunFunction/full/3-connected-2   	 500	   1900000 ns/op	  667648 B/op	    8698 allocs/op
