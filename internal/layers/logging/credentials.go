@@ -68,11 +68,10 @@ host apply --server-side --force-conflicts --field-manager="$FIELD_MANAGER" -f "
 `
 
 // copier composes the copier for the outputs' credentials: nothing when they name none.
-// job is the Job's name.
-func copier(t *tenant.Tenant, observed compose.Observed) (resources []compose.Desired, job string) {
+func copier(t *tenant.Tenant, observed compose.Observed) []compose.Desired {
 	creds := t.Logging.Credentials
 	if len(creds) == 0 {
-		return nil, ""
+		return nil
 	}
 	ns := t.Input.Kubeconfig.SecretNamespace
 	account := t.ComposedName("log-credentials")
@@ -106,8 +105,6 @@ func copier(t *tenant.Tenant, observed compose.Observed) (resources []compose.De
 		j.Mounts = append(j.Mounts, map[string]any{"name": "host", "mountPath": "/etc/tenantcluster/host", "readOnly": true})
 		j.Volumes = append(j.Volumes, map[string]any{"name": "host", "secret": map[string]any{"secretName": secret, "items": []any{map[string]any{"key": "kubeconfig", "path": "kubeconfig"}}}})
 	}
-	manifest := j.Manifest()
-	job, _ = manifest["metadata"].(map[string]any)["name"].(string)
 	self := compose.Subject(nil, account, ns)
 	out := []compose.Desired{
 		{Name: resourceCopierAccount, Object: compose.CrossplaneObject(t, "log-credentials-sa", map[string]any{
@@ -127,12 +124,12 @@ func copier(t *tenant.Tenant, observed compose.Observed) (resources []compose.De
 		{Name: resourceCopierWriterRB, Object: compose.Object(t, "log-credentials-writer-binding", host, compose.RoleBinding(copierWriterRole, t.HostNamespace, t.Labels(), copierWriterRole,
 			compose.Subject(settings.HostSubject, account, ns)), nil)},
 		// The Job counts as Ready: it is the means; the Outputs' state tells whether it worked.
-		{Name: ResourceCopierJob, Object: compose.CrossplaneObject(t, "log-credentials", manifest), Ready: true},
+		{Name: ResourceCopierJob, Object: compose.CrossplaneObject(t, "log-credentials", j.Manifest()), Ready: true},
 	}
 	for i := range out[:len(out)-1] {
 		out[i].Ready = compose.IsReady(observed.Get(out[i].Name))
 	}
-	return out, job
+	return out
 }
 
 // copierDependencies keep the copier's rights until its Job is gone.

@@ -78,7 +78,7 @@ func Layer(t *tenant.Tenant, observed compose.Observed) (layer.Output, error) {
 		names = append(names, outputName(o.Name))
 	}
 	add(ResourceFlow, "logging-flow", flowManifest(t, names), compose.CelReadiness(activeReadiness))
-	if resources, _ := copier(t, observed); len(resources) > 0 {
+	if resources := copier(t, observed); len(resources) > 0 {
 		out.Resources = append(out.Resources, resources...)
 		out.Dependencies = append(out.Dependencies, copierDependencies()...)
 		// The writer's Role and binding are in the host namespace.
