@@ -9,7 +9,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
-	"github.com/tenantcluster/function-tenantcluster/internal/layers/logging"
+	"github.com/tenantcluster/function-tenantcluster/internal/compose"
 )
 
 // copierObjects are the copier's composed Objects of a response, by pipeline name: the manifest
@@ -118,7 +118,7 @@ manifest:
 		o := fromYAML(t, doc).(map[string]any)
 		if k == "logging-copier" {
 			c := o["manifest"].(map[string]any)["spec"].(map[string]any)["template"].(map[string]any)["spec"].(map[string]any)["containers"].([]any)[0].(map[string]any)
-			c["command"].([]any)[2] = logging.CopierScript
+			c["command"].([]any)[2] = compose.CopierScript
 		}
 		wantObjects[k] = o
 	}

@@ -31,29 +31,12 @@ type Logging struct {
 	IncludeControlPlane bool
 	// Credentials are the Secret keys the outputs name, each once, sorted by HostKey: what the
 	// copier brings from the claim's namespace into LogCredentialsSecret.
-	Credentials []LogCredential
+	Credentials []Credential
 }
 
 // LogCredentialsSecret is the Secret in the tenant's host namespace that holds the outputs'
 // credentials: written by the copier, read by the logging-operator, never composed.
 const LogCredentialsSecret = "tenant-log-credentials" //nolint:gosec // a Secret's name, not a credential
-
-// LogCredential is one key of a Secret in the claim's namespace, copied into
-// LogCredentialsSecret under HostKey.
-type LogCredential struct {
-	Secret, Key, HostKey string
-}
-
-// logCredential names a claim's Secret key in LogCredentialsSecret: <secret>_<key>, which is
-// unambiguous because a Secret's name has no "_", or a hash of both where that is too long for
-// a key.
-func logCredential(ref v1alpha1.LogSecretKeyRef) LogCredential {
-	key := ref.Name + "_" + ref.Key
-	if len(key) > validation.DNS1123SubdomainMaxLength {
-		key = "c-" + ShortHash(ref.Name+"/"+ref.Key)
-	}
-	return LogCredential{Secret: ref.Name, Key: ref.Key, HostKey: key}
-}
 
 // LogOutput is one resolved output: exactly one of the types is set.
 type LogOutput struct {
@@ -135,8 +118,8 @@ func (t *Tenant) resolveLogging(spec *v1alpha1.LoggingSpec) error {
 
 // logCredentials are the Secret keys the outputs name, each once. They are read from the
 // claim's namespace, so a legacy XR made without a claim cannot name any.
-func (t *Tenant) logCredentials(outputs []v1alpha1.LogOutput) ([]LogCredential, error) {
-	byKey := map[string]LogCredential{}
+func (t *Tenant) logCredentials(outputs []v1alpha1.LogOutput) ([]Credential, error) {
+	byKey := map[string]Credential{}
 	for i, o := range outputs {
 		refs := outputSecretRefs(o)
 		if len(refs) == 0 {
@@ -146,12 +129,12 @@ func (t *Tenant) logCredentials(outputs []v1alpha1.LogOutput) ([]LogCredential, 
 			return nil, &FieldError{Field: fmt.Sprintf("logging.outputs[%d]", i), Message: "credentials are read from the claim's namespace, and this composite resource has none: create it through a claim, or use an output without credentials"}
 		}
 		for _, ref := range refs {
-			c := logCredential(ref)
+			c := credentialOf(ref)
 			byKey[c.HostKey] = c
 		}
 	}
 	keys := slices.Sorted(maps.Keys(byKey))
-	out := make([]LogCredential, 0, len(keys))
+	out := make([]Credential, 0, len(keys))
 	for _, k := range keys {
 		out = append(out, byKey[k])
 	}
@@ -162,8 +145,8 @@ func (t *Tenant) logCredentials(outputs []v1alpha1.LogOutput) ([]LogCredential, 
 }
 
 // outputSecretRefs are the Secret keys one output names.
-func outputSecretRefs(o v1alpha1.LogOutput) []v1alpha1.LogSecretKeyRef {
-	var refs []v1alpha1.LogSecretKeyRef
+func outputSecretRefs(o v1alpha1.LogOutput) []v1alpha1.SecretKeyRef {
+	var refs []v1alpha1.SecretKeyRef
 	basic := func(b *v1alpha1.LogBasicAuth) {
 		if b != nil {
 			refs = append(refs, b.Username, b.Password)
@@ -175,7 +158,7 @@ func outputSecretRefs(o v1alpha1.LogOutput) []v1alpha1.LogSecretKeyRef {
 	if o.HTTP != nil {
 		basic(o.HTTP.BasicAuth)
 	}
-	var opt []*v1alpha1.LogSecretKeyRef
+	var opt []*v1alpha1.SecretKeyRef
 	if es := o.Elasticsearch; es != nil {
 		opt = append(opt, es.Password, es.APIKey)
 	}
@@ -295,7 +278,7 @@ var (
 
 // userAndPassword checks an Elasticsearch's or OpenSearch's user and password: both or neither,
 // and a user name of a plain shape.
-func userAndPassword(field, user string, password *v1alpha1.LogSecretKeyRef) error {
+func userAndPassword(field, user string, password *v1alpha1.SecretKeyRef) error {
 	if (user == "") != (password == nil) {
 		return &FieldError{Field: field, Message: "user and password go together: set both, or neither"}
 	}
@@ -308,14 +291,14 @@ func userAndPassword(field, user string, password *v1alpha1.LogSecretKeyRef) err
 // resolveLogAuth checks the output's credentials and names them by their keys in
 // LogCredentialsSecret.
 func resolveLogAuth(field string, out *LogOutput, o v1alpha1.LogOutput) error {
-	check := func(f string, ref v1alpha1.LogSecretKeyRef) (string, error) {
+	check := func(f string, ref v1alpha1.SecretKeyRef) (string, error) {
 		if errs := validation.IsDNS1123Subdomain(ref.Name); len(errs) > 0 {
 			return "", &FieldError{Field: field + f + ".name", Message: fmt.Sprintf("%q is not a Secret name in the claim's namespace: %s", ref.Name, strings.Join(errs, "; "))}
 		}
 		if len(ref.Key) > validation.DNS1123SubdomainMaxLength || !secretKeyPattern.MatchString(ref.Key) {
 			return "", &FieldError{Field: field + f + ".key", Message: fmt.Sprintf("%q is not a Secret key: letters, digits, '-', '_' and '.', at most 253", ref.Key)}
 		}
-		return logCredential(ref).HostKey, nil
+		return credentialOf(ref).HostKey, nil
 	}
 	basic := func(f string, b *v1alpha1.LogBasicAuth) (err error) {
 		if b == nil {

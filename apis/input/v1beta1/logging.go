@@ -6,7 +6,6 @@ import (
 	"slices"
 	"strings"
 
-	rbacv1 "k8s.io/api/rbac/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	"k8s.io/apimachinery/pkg/util/validation"
 )
@@ -94,40 +93,7 @@ type LoggingSettings struct {
 	// Credentials is how the outputs' credentials (the Secret keys a claim names) reach the
 	// tenant's host namespace.
 	// +optional
-	Credentials LogCredentials `json:"credentials,omitempty"`
-}
-
-// LogCredentials configures the copier: a Job on the Crossplane cluster, in
-// kubeconfig.secretNamespace, that reads exactly the Secret keys a tenant's outputs name from
-// the claim's namespace and writes them into one Secret in the tenant's host namespace, where
-// the logging-operator reads them. The values never pass through the function or a composed
-// object. A finished copier is removed after RefreshSeconds and composed again, so a rotated
-// credential arrives without anyone acting. With neither HostKubeconfigSecret nor HostSubject
-// set, Crossplane runs on the host cluster and the Job writes with its own ServiceAccount.
-type LogCredentials struct {
-	// Image of the copier: it needs sh, kubectl and base64. Pin it exactly (tag or digest).
-	// Default: the Rancher registrar's default, docker.io/alpine/k8s:1.34.2.
-	// +optional
-	Image string `json:"image,omitempty"`
-
-	// RefreshSeconds is how long a finished copier stays before it is composed again and copies
-	// anew. Default: 900.
-	// +optional
-	// +kubebuilder:validation:Minimum=60
-	// +kubebuilder:validation:Maximum=86400
-	RefreshSeconds int64 `json:"refreshSeconds,omitempty"`
-
-	// HostKubeconfigSecret is a Secret in kubeconfig.secretNamespace on the Crossplane cluster,
-	// key "kubeconfig", that reaches the host cluster as HostSubject. Needed when Crossplane does
-	// not run on the host cluster. The function grants HostSubject, per tenant, the writing of
-	// that tenant's credentials Secret only.
-	// +optional
-	// +kubebuilder:validation:MaxLength=253
-	HostKubeconfigSecret string `json:"hostKubeconfigSecret,omitempty"`
-
-	// HostSubject is the identity of that kubeconfig on the host cluster.
-	// +optional
-	HostSubject *rbacv1.Subject `json:"hostSubject,omitempty"`
+	Credentials CredentialCopier `json:"credentials,omitempty"`
 }
 
 // LogBufferSettings bound the tenants' output buffers.
@@ -178,12 +144,7 @@ func (in *Input) defaultLogging() {
 			Limits:   list("cpu", "500m", "memory", "512Mi"),
 		}
 	}
-	if l.Credentials.Image == "" {
-		l.Credentials.Image = DefaultInstallerImage
-	}
-	if l.Credentials.RefreshSeconds == 0 {
-		l.Credentials.RefreshSeconds = DefaultCredentialRefreshSeconds
-	}
+	l.Credentials.defaults()
 	if l.Aggregator.BufferVolumeSize == nil {
 		q := resource.MustParse("4Gi")
 		l.Aggregator.BufferVolumeSize = &q
@@ -229,21 +190,7 @@ func (in *Input) validateLogging() error {
 	if l.Buffer.DefaultTotalLimitSize.Sign() <= 0 {
 		return fmt.Errorf("input logging.buffer.defaultTotalLimitSize must be more than zero")
 	}
-	return l.Credentials.validate()
-}
-
-// DefaultCredentialRefreshSeconds is how often the copier copies a tenant's output credentials
-// anew (plus provider-kubernetes' poll interval).
-const DefaultCredentialRefreshSeconds int64 = 900
-
-func (c LogCredentials) validate() error {
-	if !pinnedImage(c.Image) {
-		return fmt.Errorf("input logging.credentials.image %q must be pinned to an exact tag or digest, e.g. %s", c.Image, DefaultInstallerImage)
-	}
-	if c.RefreshSeconds < 60 || c.RefreshSeconds > 86400 {
-		return fmt.Errorf("input logging.credentials.refreshSeconds %d must be between 60 and 86400", c.RefreshSeconds)
-	}
-	return validateSubject("logging.credentials", "hostKubeconfigSecret", "hostSubject", "the host cluster", c.HostKubeconfigSecret, c.HostSubject)
+	return l.Credentials.validate("logging.credentials")
 }
 
 // HostAllowed reports whether tenants' outputs may send to host.

@@ -117,7 +117,7 @@ type ElasticsearchOutput struct {
 	// APIKey is an Elasticsearch API key (the base64 of id:key), in a Secret of the claim's
 	// namespace; instead of User and Password.
 	// +optional
-	APIKey *LogSecretKeyRef `json:"apiKey,omitempty"`
+	APIKey *SecretKeyRef `json:"apiKey,omitempty"`
 }
 
 // OpenSearchOutput is an OpenSearch cluster.
@@ -154,7 +154,7 @@ type SearchCluster struct {
 	User string `json:"user,omitempty"`
 	// Password of User, in a Secret of the claim's namespace.
 	// +optional
-	Password *LogSecretKeyRef `json:"password,omitempty"`
+	Password *SecretKeyRef `json:"password,omitempty"`
 }
 
 // SplunkHECOutput is Splunk's HTTP Event Collector.
@@ -178,7 +178,7 @@ type SplunkHECOutput struct {
 	// +kubebuilder:validation:Pattern=`^[a-z0-9][a-z0-9_-]*$`
 	Index string `json:"index,omitempty"`
 	// Token is the collector's token, in a Secret of the claim's namespace.
-	Token LogSecretKeyRef `json:"token"`
+	Token SecretKeyRef `json:"token"`
 }
 
 // SyslogOutput is a syslog server.
@@ -221,30 +221,16 @@ type S3Output struct {
 	Path string `json:"path,omitempty"`
 	// AccessKeyID and SecretAccessKey are the bucket's credentials, in Secrets of the claim's
 	// namespace.
-	AccessKeyID     LogSecretKeyRef `json:"accessKeyID"`
-	SecretAccessKey LogSecretKeyRef `json:"secretAccessKey"`
+	AccessKeyID     SecretKeyRef `json:"accessKeyID"`
+	SecretAccessKey SecretKeyRef `json:"secretAccessKey"`
 }
 
 // LogBasicAuth is a user name and password, each a key of a Secret in the claim's namespace.
 type LogBasicAuth struct {
 	// Username is the user name's Secret key.
-	Username LogSecretKeyRef `json:"username"`
+	Username SecretKeyRef `json:"username"`
 	// Password is the password's Secret key.
-	Password LogSecretKeyRef `json:"password"`
-}
-
-// LogSecretKeyRef is one key of a Secret in the claim's namespace. The platform copies the keys
-// the outputs name into the tenant's host namespace, where the logging-operator reads them; the
-// value never passes through the composition.
-type LogSecretKeyRef struct {
-	// Name of the Secret, in the claim's namespace.
-	// +kubebuilder:validation:MaxLength=253
-	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$`
-	Name string `json:"name"`
-	// Key in the Secret's data.
-	// +kubebuilder:validation:MaxLength=253
-	// +kubebuilder:validation:Pattern=`^[-._a-zA-Z0-9]+$`
-	Key string `json:"key"`
+	Password SecretKeyRef `json:"password"`
 }
 
 // LogBuffer bounds an output's buffer.

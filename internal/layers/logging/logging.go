@@ -78,14 +78,9 @@ func Layer(t *tenant.Tenant, observed compose.Observed) (layer.Output, error) {
 		names = append(names, outputName(o.Name))
 	}
 	add(ResourceFlow, "logging-flow", flowManifest(t, names), compose.CelReadiness(activeReadiness))
-	if resources := copier(t, observed); len(resources) > 0 {
-		out.Resources = append(out.Resources, resources...)
-		out.Dependencies = append(out.Dependencies, copierDependencies()...)
-		// The writer's Role and binding are in the host namespace.
-		out.Dependencies = append(out.Dependencies,
-			compose.Dependency{By: resourceCopierWriter, Of: compose.ResourceNamespace},
-			compose.Dependency{By: resourceCopierWriterRB, Of: compose.ResourceNamespace})
-	}
+	resources, deps := copier(t).Compose(t, observed)
+	out.Resources = append(out.Resources, resources...)
+	out.Dependencies = append(out.Dependencies, deps...)
 
 	status, condition := readStatus(t, observed)
 	out.Conditions = []compose.Condition{condition}
@@ -151,7 +146,7 @@ func readStatus(t *tenant.Tenant, observed compose.Observed) (v1alpha1.LoggingSt
 		}
 		ready = ready && compose.IsReady(u)
 	}
-	if p := copierProblem(t, observed); p != "" {
+	if p := copier(t).Problem(t, observed, "the outputs' credentials"); p != "" {
 		problems = append([]string{p}, problems...)
 	}
 	switch {
