@@ -11,6 +11,7 @@ import (
 	"github.com/tenantcluster/function-tenantcluster/internal/compose"
 	"github.com/tenantcluster/function-tenantcluster/internal/layer"
 	"github.com/tenantcluster/function-tenantcluster/internal/layers/logging"
+	"github.com/tenantcluster/function-tenantcluster/internal/layers/monitoring"
 	"github.com/tenantcluster/function-tenantcluster/internal/layers/namespace"
 	"github.com/tenantcluster/function-tenantcluster/internal/layers/rancher"
 	"github.com/tenantcluster/function-tenantcluster/internal/layers/tenanttarget"
@@ -29,6 +30,7 @@ var layers = []struct {
 	{"tenant-target", tenanttarget.Layer},
 	{"rancher", rancher.Layer},
 	{"logging", logging.Layer},
+	{"monitoring", monitoring.Layer},
 }
 
 // Result is everything the layers composed for one tenant.

@@ -1,6 +1,10 @@
 package tenant
 
 import (
+	"fmt"
+	"regexp"
+	"strings"
+
 	"k8s.io/apimachinery/pkg/util/validation"
 
 	"github.com/tenantcluster/function-tenantcluster/apis/tenant/v1alpha1"
@@ -22,4 +26,18 @@ func credentialOf(ref v1alpha1.SecretKeyRef) Credential {
 		key = "c-" + ShortHash(ref.Name+"/"+ref.Key)
 	}
 	return Credential{Secret: ref.Name, Key: ref.Key, HostKey: key}
+}
+
+// secretKeyPattern is what a Secret's key may be.
+var secretKeyPattern = regexp.MustCompile(`^[-._a-zA-Z0-9]+$`)
+
+// checkSecretKeyRef checks a claim's Secret key reference at field and names it.
+func checkSecretKeyRef(field string, ref v1alpha1.SecretKeyRef) (Credential, error) {
+	if errs := validation.IsDNS1123Subdomain(ref.Name); len(errs) > 0 {
+		return Credential{}, &FieldError{Field: field + ".name", Message: fmt.Sprintf("%q is not a Secret name in the claim's namespace: %s", ref.Name, strings.Join(errs, "; "))}
+	}
+	if len(ref.Key) > validation.DNS1123SubdomainMaxLength || !secretKeyPattern.MatchString(ref.Key) {
+		return Credential{}, &FieldError{Field: field + ".key", Message: fmt.Sprintf("%q is not a Secret key: letters, digits, '-', '_' and '.', at most 253", ref.Key)}
+	}
+	return credentialOf(ref), nil
 }

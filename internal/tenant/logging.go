@@ -263,9 +263,6 @@ func resolveLogOutput(field string, o v1alpha1.LogOutput, offer inputv1beta1.Log
 	return out, nil
 }
 
-// secretKeyPattern is what a Secret's key may be.
-var secretKeyPattern = regexp.MustCompile(`^[-._a-zA-Z0-9]+$`)
-
 // elasticsearchUser is a user name a claim may give: nothing fluentd's configuration would read
 // as syntax.
 var elasticsearchUser = regexp.MustCompile(`^[A-Za-z0-9_.@-]{1,128}$`)
@@ -292,13 +289,8 @@ func userAndPassword(field, user string, password *v1alpha1.SecretKeyRef) error 
 // LogCredentialsSecret.
 func resolveLogAuth(field string, out *LogOutput, o v1alpha1.LogOutput) error {
 	check := func(f string, ref v1alpha1.SecretKeyRef) (string, error) {
-		if errs := validation.IsDNS1123Subdomain(ref.Name); len(errs) > 0 {
-			return "", &FieldError{Field: field + f + ".name", Message: fmt.Sprintf("%q is not a Secret name in the claim's namespace: %s", ref.Name, strings.Join(errs, "; "))}
-		}
-		if len(ref.Key) > validation.DNS1123SubdomainMaxLength || !secretKeyPattern.MatchString(ref.Key) {
-			return "", &FieldError{Field: field + f + ".key", Message: fmt.Sprintf("%q is not a Secret key: letters, digits, '-', '_' and '.', at most 253", ref.Key)}
-		}
-		return credentialOf(ref).HostKey, nil
+		c, err := checkSecretKeyRef(field+f, ref)
+		return c.HostKey, err
 	}
 	basic := func(f string, b *v1alpha1.LogBasicAuth) (err error) {
 		if b == nil {

@@ -48,6 +48,7 @@ type Tenant struct {
 	BackingStore      string
 	Rancher           Rancher
 	Logging           Logging
+	Monitoring        Monitoring
 
 	// UID is the XR's UID. Crossplane does not show functions the claim's UID; the XR lives
 	// exactly as long as its claim, so its UID tells a re-created tenant of the same name apart.
@@ -170,6 +171,9 @@ func (t *Tenant) applySpec(spec v1alpha1.TenantClusterSpec) error {
 		return err
 	}
 	if err := t.resolveLogging(spec.Logging); err != nil {
+		return err
+	}
+	if err := t.resolveMonitoring(spec.Monitoring); err != nil {
 		return err
 	}
 	return t.resolveBackingStore()

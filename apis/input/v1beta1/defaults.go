@@ -167,6 +167,7 @@ func (in *Input) Default() {
 	}
 	in.defaultRancher()
 	in.defaultLogging()
+	in.defaultMonitoring()
 }
 
 // list is a resource list from name, quantity pairs.
@@ -235,7 +236,10 @@ func (in *Input) Validate() error {
 	if err := in.validateRancher(); err != nil {
 		return err
 	}
-	return in.validateLogging()
+	if err := in.validateLogging(); err != nil {
+		return err
+	}
+	return in.validateMonitoring()
 }
 
 // validate checks one size profile.

@@ -62,6 +62,10 @@ type Input struct {
 	// Logging offers tenants logging through the platform's logging-operator.
 	// +optional
 	Logging LoggingSettings `json:"logging,omitempty"`
+
+	// Monitoring offers tenants a Prometheus, Alertmanager and Grafana of their own.
+	// +optional
+	Monitoring MonitoringSettings `json:"monitoring,omitempty"`
 }
 
 // Targets names the ProviderConfigs of each target cluster.

@@ -68,6 +68,12 @@ type TenantClusterSpec struct {
 	// platform offers it. Removing it stops sending and removes what was set up for it.
 	// +optional
 	Logging *LoggingSpec `json:"logging,omitempty"`
+
+	// Monitoring gives the tenant its own Prometheus, Alertmanager and Grafana, when the
+	// platform offers it. Removing it removes them; what happens to the stored series then is
+	// the platform's retention policy.
+	// +optional
+	Monitoring *MonitoringSpec `json:"monitoring,omitempty"`
 }
 
 // ResourceOverrides adjusts the size profile for one tenant.
@@ -204,6 +210,10 @@ type TenantClusterStatus struct {
 	// Logging is the tenant's logging, while it is on.
 	// +optional
 	Logging *LoggingStatus `json:"logging,omitempty"`
+
+	// Monitoring is the tenant's monitoring, while it is on.
+	// +optional
+	Monitoring *MonitoringStatus `json:"monitoring,omitempty"`
 }
 
 // SecretReference names a Secret.

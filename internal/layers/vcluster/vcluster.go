@@ -8,11 +8,9 @@ import (
 	"fmt"
 	"strings"
 
-	helmv1beta1 "github.com/crossplane-contrib/provider-helm/apis/cluster/release/v1beta1"
 	"github.com/crossplane/function-sdk-go/resource/composed"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/utils/ptr"
 
 	"github.com/tenantcluster/function-tenantcluster/apis/tenant/v1alpha1"
@@ -58,34 +56,9 @@ func Layer(t *tenant.Tenant, observed compose.Observed) (layer.Output, error) {
 		return layer.Output{}, fmt.Errorf("cannot render the vcluster values: %w", err)
 	}
 	chart := t.Input.VCluster.Chart
-	release := map[string]any{
-		"apiVersion": t.Scope.ReleaseAPIVersion(),
-		"kind":       "Release",
-		"metadata":   compose.ComposedMeta(t, "vcluster"),
-		"spec": map[string]any{
-			"providerConfigRef": t.Scope.ProviderConfigRef(t.Input.Targets.Host.HelmProviderConfig),
-			"forProvider": map[string]any{
-				"chart": map[string]any{
-					"repository": chart.Repository,
-					"name":       chart.Name,
-					"version":    chart.Version,
-				},
-				"namespace": t.HostNamespace,
-				// The Namespace layer owns the namespace, with its labels; Helm must not create
-				// a bare one first.
-				"skipCreateNamespace": true,
-				"maxHistory":          int64(t.Input.VCluster.MaxHistory),
-				"values":              values,
-			},
-			// provider-helm (v1.3.0) retries a failed or pending release only with a rollback
-			// limit: it rolls back (a first install: uninstalls) and deploys again.
-			"rollbackLimit":              int64(t.Input.VCluster.RollbackLimit),
-			"connectionDetails":          releaseConnectionDetails(t),
-			"writeConnectionSecretToRef": writeConnectionSecretToRef(t),
-		},
-	}
-	// Helm's own release name is the Release's external name.
-	compose.SetAnnotation(release, "crossplane.io/external-name", t.ReleaseName)
+	release := compose.HelmRelease(t, "vcluster", t.ReleaseName, chart, values)
+	compose.SetSpec(release, "connectionDetails", releaseConnectionDetails(t))
+	compose.SetSpec(release, "writeConnectionSecretToRef", writeConnectionSecretToRef(t))
 
 	obs := observedRelease(observed.Get(compose.ResourceVCluster))
 	status := v1alpha1.VClusterStatus{
@@ -95,7 +68,7 @@ func Layer(t *tenant.Tenant, observed compose.Observed) (layer.Output, error) {
 		InternalEndpoint:  t.InternalEndpoint(),
 		KubernetesVersion: t.KubernetesVersion,
 		ChartVersion:      chart.Version,
-		Revision:          obs.revision,
+		Revision:          obs.Revision,
 		BackingStore:      t.BackingStore,
 	}
 	if t.Exposure.Exposed() {
@@ -268,13 +241,7 @@ func coreDNSSecurity() securityValues {
 
 // releaseObservation is what the function reads from the observed Release.
 type releaseObservation struct {
-	seen     bool
-	ready    bool
-	state    string
-	message  string
-	revision int64
-	// rollbacks is how many times provider-helm has rolled the release back to retry it.
-	rollbacks int32
+	compose.Release
 	// kubeconfigMissing: provider-helm could not read the kubeconfig Secrets.
 	kubeconfigMissing bool
 }
@@ -283,30 +250,13 @@ func observedRelease(u *composed.Unstructured) releaseObservation {
 	if u == nil {
 		return releaseObservation{}
 	}
-	// Only the status is read (and typed): converting the whole Release, values and all, cost
-	// more than everything else the layer does.
-	var status helmv1beta1.ReleaseStatus
-	if raw, ok := u.Object["status"].(map[string]any); ok {
-		if err := runtime.DefaultUnstructuredConverter.FromUnstructured(raw, &status); err != nil {
-			// An observed Release we cannot read is reported as not ready, never dropped.
-			return releaseObservation{seen: true, message: "cannot read the observed Release: " + err.Error()}
-		}
-	}
-	o := releaseObservation{
-		seen:     true,
-		state:    string(status.AtProvider.State),
-		message:  status.AtProvider.ReleaseDescription,
-		revision: int64(status.AtProvider.Revision),
-		// provider-helm counts its rollbacks in status.failed and resets it once deployed.
-		rollbacks: status.Failed,
-	}
+	o := releaseObservation{Release: compose.ObserveRelease(u)}
 	// provider-helm sets Ready only once the release is deployed, matches the desired spec, and
-	// its connection details (the kubeconfigs) were read; Helm's state must agree.
-	o.ready = compose.IsReady(u) && o.state == "deployed"
+	// its connection details (the kubeconfigs) were read.
 	if synced, message, _ := compose.ManifestCondition(u.Object, "Synced"); synced == string(corev1.ConditionFalse) {
 		o.kubeconfigMissing = strings.Contains(message, connectionDetailsError)
-		if o.message == "" || o.kubeconfigMissing {
-			o.message = message
+		if o.Message == "" || o.kubeconfigMissing {
+			o.Message = message
 		}
 	}
 	return o
@@ -316,7 +266,7 @@ func observedRelease(u *composed.Unstructured) releaseObservation {
 // kubeconfig that disappears later makes provider-helm fail its sync while Ready stays True
 // from before: that is not available.
 func (o releaseObservation) available() bool {
-	return o.ready && !o.kubeconfigMissing
+	return o.Ready && !o.kubeconfigMissing
 }
 
 func (o releaseObservation) condition(t *tenant.Tenant) compose.Condition {
@@ -325,26 +275,26 @@ func (o releaseObservation) condition(t *tenant.Tenant) compose.Condition {
 	case o.available():
 		c.Status, c.Reason = true, ReasonAvailable
 		c.Message = "the vcluster is deployed and its kubeconfig is exported"
-	case o.state == "failed":
+	case o.State == "failed":
 		c.Reason, c.Failed = ReasonReleaseFailed, true
-		c.Message = "the vcluster release failed: " + o.message + o.retries(t)
-	case o.state == "deployed" && o.kubeconfigMissing:
+		c.Message = "the vcluster release failed: " + o.Message + o.retries(t)
+	case o.State == "deployed" && o.kubeconfigMissing:
 		c.Reason = ReasonKubeconfigPending
 		c.Message = fmt.Sprintf("the vcluster is deployed; waiting for it to export its kubeconfig to Secret %s in namespace %s",
 			kubeconfigSecrets(t)[0].values.Name, t.HostNamespace)
-	case !o.seen:
+	case !o.Seen:
 		c.Reason = ReasonReleasePending
 		c.Message = "the vcluster release is being created"
 	default:
 		c.Reason = ReasonReleasePending
 		c.Message = "the vcluster release is not deployed yet"
-		if o.state != "" {
-			c.Message += " (Helm state " + o.state + ")"
+		if o.State != "" {
+			c.Message += " (Helm state " + o.State + ")"
 		}
-		if o.message != "" {
-			c.Message += ": " + o.message
+		if o.Message != "" {
+			c.Message += ": " + o.Message
 		}
-		if strings.HasPrefix(o.state, "pending-") {
+		if strings.HasPrefix(o.State, "pending-") {
 			c.Message += o.retries(t)
 		}
 	}
@@ -355,8 +305,8 @@ func (o releaseObservation) condition(t *tenant.Tenant) compose.Condition {
 // again, up to the input's limit, then wait for a change.
 func (o releaseObservation) retries(t *tenant.Tenant) string {
 	limit := t.Input.VCluster.RollbackLimit
-	if o.rollbacks >= limit {
-		return fmt.Sprintf("; provider-helm rolled it back %d times, its limit (input vcluster.rollbackLimit), and retries only after a change: docs/operating.md says how to recover", o.rollbacks)
+	if o.Rollbacks >= limit {
+		return fmt.Sprintf("; provider-helm rolled it back %d times, its limit (input vcluster.rollbackLimit), and retries only after a change: docs/operating.md says how to recover", o.Rollbacks)
 	}
-	return fmt.Sprintf("; provider-helm rolls it back and tries again (%d of %d rollbacks so far)", o.rollbacks, limit)
+	return fmt.Sprintf("; provider-helm rolls it back and tries again (%d of %d rollbacks so far)", o.Rollbacks, limit)
 }
