@@ -24,6 +24,7 @@ import (
 	"github.com/tenantcluster/function-tenantcluster/internal/checks"
 	"github.com/tenantcluster/function-tenantcluster/internal/compose"
 	logginglayer "github.com/tenantcluster/function-tenantcluster/internal/layers/logging"
+	monitoringlayer "github.com/tenantcluster/function-tenantcluster/internal/layers/monitoring"
 	"github.com/tenantcluster/function-tenantcluster/internal/layers/rancher"
 	"github.com/tenantcluster/function-tenantcluster/internal/layers/vcluster"
 	"github.com/tenantcluster/function-tenantcluster/internal/pipeline"
@@ -165,6 +166,8 @@ func fatalForTenant(rsp *fnv1.RunFunctionResponse, err error) {
 		typ = rancher.ConditionRancherRegistered
 	case strings.HasPrefix(fe.Field, "logging"):
 		typ = logginglayer.ConditionLoggingReady
+	case strings.HasPrefix(fe.Field, "monitoring"):
+		typ = monitoringlayer.ConditionMonitoringReady
 	}
 	response.ConditionFalse(rsp, typ, reason).WithMessage(err.Error()).TargetCompositeAndClaim()
 }

@@ -2,6 +2,7 @@ package fn
 
 import (
 	"context"
+	"maps"
 	"testing"
 
 	"github.com/crossplane/function-sdk-go/logging"
@@ -92,7 +93,7 @@ func TestRefusals(t *testing.T) {
 
 // refusalCases are the refused claims, by name; docs/errors.md must explain each one's message.
 func refusalCases() map[string]refusalCase {
-	return map[string]refusalCase{
+	cases := map[string]refusalCase{
 		"QuotaEntryNotBounded": {
 			reason: "A claim can only change the quota entries the platform bounds.",
 			input:  boundedInput,
@@ -325,4 +326,6 @@ spec: {rancher: {project: {id: "local:p-shared"}}}
 			want: rancherRefusedRsp(`spec.rancher.project.id: this platform opens no existing Rancher project to this namespace; remove the field to get the platform's default placement`),
 		},
 	}
+	maps.Copy(cases, monitoringRefusalCases())
+	return cases
 }

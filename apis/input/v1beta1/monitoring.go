@@ -77,8 +77,10 @@ type MonitoringSettings struct {
 
 	// Prometheus, Alertmanager and Grafana are the resources of each tenant's: they run in its
 	// host namespace and count against its quota. Defaults: Prometheus requests 200m CPU and
-	// 512Mi, limits 1 CPU and 2Gi; Alertmanager requests 20m and 64Mi, limits 100m and 128Mi;
-	// Grafana requests 50m and 128Mi, limits 200m and 256Mi.
+	// 512Mi, limits 1 CPU, 2Gi and 1Gi ephemeral storage (its data is on its volume);
+	// Alertmanager requests 20m and 64Mi, limits 100m, 128Mi and 256Mi; Grafana requests 50m and
+	// 128Mi, limits 200m, 256Mi and 512Mi. A container that states no ephemeral storage gets
+	// the size profile's limit range default, which is meant for the tenant's workloads.
 	// +optional
 	Prometheus *Resources `json:"prometheus,omitempty"`
 	// +optional
@@ -181,13 +183,13 @@ func (in *Input) defaultMonitoring() {
 		m.Storage.WhenDeleted = VolumeRetain
 	}
 	if m.Prometheus == nil {
-		m.Prometheus = &Resources{Requests: list("cpu", "200m", "memory", "512Mi"), Limits: list("cpu", "1", "memory", "2Gi")}
+		m.Prometheus = &Resources{Requests: list("cpu", "200m", "memory", "512Mi"), Limits: list("cpu", "1", "memory", "2Gi", "ephemeral-storage", "1Gi")}
 	}
 	if m.Alertmanager == nil {
-		m.Alertmanager = &Resources{Requests: list("cpu", "20m", "memory", "64Mi"), Limits: list("cpu", "100m", "memory", "128Mi")}
+		m.Alertmanager = &Resources{Requests: list("cpu", "20m", "memory", "64Mi"), Limits: list("cpu", "100m", "memory", "128Mi", "ephemeral-storage", "256Mi")}
 	}
 	if m.Grafana == nil {
-		m.Grafana = &Resources{Requests: list("cpu", "50m", "memory", "128Mi"), Limits: list("cpu", "200m", "memory", "256Mi")}
+		m.Grafana = &Resources{Requests: list("cpu", "50m", "memory", "128Mi"), Limits: list("cpu", "200m", "memory", "256Mi", "ephemeral-storage", "512Mi")}
 	}
 	m.Credentials.defaults()
 }
