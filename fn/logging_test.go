@@ -222,19 +222,23 @@ func TestLoggingObjectsValidateAgainstCRDs(t *testing.T) {
 // of the example needs the shipped Composition's input).
 func exampleLogging(t *testing.T, file string) string {
 	t.Helper()
+	return exampleSpec(t, file, "logging")
+}
+
+// exampleSpec is one field of an example claim's spec, as the spec line a test XR takes.
+func exampleSpec(t *testing.T, file, field string) string {
+	t.Helper()
 	raw, err := os.ReadFile(filepath.Join("..", "examples", "claims", file))
 	if err != nil {
 		t.Fatal(err)
 	}
 	var claim struct {
-		Spec struct {
-			Logging map[string]any `json:"logging"`
-		} `json:"spec"`
+		Spec map[string]any `json:"spec"`
 	}
-	if err := yaml.Unmarshal(raw, &claim); err != nil || claim.Spec.Logging == nil {
-		t.Fatalf("%s: no spec.logging (%v)", file, err)
+	if err := yaml.Unmarshal(raw, &claim); err != nil || claim.Spec[field] == nil {
+		t.Fatalf("%s: no spec.%s (%v)", file, field, err)
 	}
-	spec, err := json.Marshal(claim.Spec)
+	spec, err := json.Marshal(map[string]any{field: claim.Spec[field]})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -293,6 +293,6 @@ const namespaceNameLabel = "kubernetes.io/metadata.name"
 // retentionSize keeps Prometheus' blocks within 85% of its volume, so that the volume never
 // fills whatever the retention (Prometheus' units are powers of 1024).
 func retentionSize(storage resource.Quantity) string {
-	mb := storage.Value() / 100 * 85 / (1 << 20)
+	mb := storage.Value() * 85 / 100 / (1 << 20)
 	return strconv.FormatInt(mb, 10) + "MB"
 }
