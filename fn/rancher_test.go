@@ -47,6 +47,13 @@ var (
 		"usage-logging-copier-of-logging-copier-sa", "usage-logging-copier-of-logging-copier-reader-role", "usage-logging-copier-of-logging-copier-reader-binding",
 		"usage-logging-copier-of-logging-copier-writer-role", "usage-logging-copier-of-logging-copier-writer-binding",
 		"usage-logging-copier-writer-role", "usage-logging-copier-writer-binding"}
+	fullMonitoring = []string{"monitoring", "monitoring-account", "monitoring-role", "monitoring-role-binding", "monitoring-alerts", "monitoring-rules",
+		"monitoring-copier", "monitoring-copier-sa", "monitoring-copier-reader-role", "monitoring-copier-reader-binding", "monitoring-copier-writer-role", "monitoring-copier-writer-binding",
+		"usage-monitoring-of-namespace", "usage-monitoring-of-monitoring-role-binding", "usage-monitoring-account", "usage-monitoring-role", "usage-monitoring-role-binding",
+		"usage-monitoring-alerts", "usage-monitoring-rules",
+		"usage-monitoring-copier-of-monitoring-copier-sa", "usage-monitoring-copier-of-monitoring-copier-reader-role", "usage-monitoring-copier-of-monitoring-copier-reader-binding",
+		"usage-monitoring-copier-of-monitoring-copier-writer-role", "usage-monitoring-copier-of-monitoring-copier-writer-binding",
+		"usage-monitoring-copier-writer-role", "usage-monitoring-copier-writer-binding"}
 )
 
 func sorted(lists ...[]string) []string {
@@ -81,7 +88,7 @@ func TestRancherChain(t *testing.T) {
 	}{
 		"nothing observed": {
 			reason:    "A new tenant gets the provisioning Cluster (and the project its namespace goes into); Rancher has answered nothing yet.",
-			resources: sorted(fullBase, fullLogging),
+			resources: sorted(fullBase, fullLogging, fullMonitoring),
 			condition: func(string) *fnv1.Condition {
 				return condition("RancherRegistered", fnv1.Status_STATUS_CONDITION_FALSE, "ClusterPending", fullClusterWait)
 			},
@@ -91,7 +98,7 @@ func TestRancherChain(t *testing.T) {
 		"vcluster deployed": {
 			reason:    "The virtual cluster being up changes nothing in Rancher: registration waits for Rancher's cluster.",
 			observed:  "rancher/0-deployed",
-			resources: sorted(fullBase, fullLogging),
+			resources: sorted(fullBase, fullLogging, fullMonitoring),
 			condition: func(string) *fnv1.Condition {
 				return condition("RancherRegistered", fnv1.Status_STATUS_CONDITION_FALSE, "ClusterPending", fullClusterWait)
 			},
@@ -101,7 +108,7 @@ func TestRancherChain(t *testing.T) {
 		"Rancher unreachable": {
 			reason:    "When provider-kubernetes cannot sync the provisioning Cluster (here: the target has no Rancher), the condition says so with the provider's error instead of waiting for Rancher.",
 			observed:  "rancher/0-deployed,rancher/unreachable",
-			resources: sorted(fullBase, fullLogging),
+			resources: sorted(fullBase, fullLogging, fullMonitoring),
 			condition: func(string) *fnv1.Condition {
 				return condition("RancherRegistered", fnv1.Status_STATUS_CONDITION_FALSE, "ClusterPending", fullClusterWait+
 					` The provider cannot sync Object team-payments-payments-9872f00b-rancher-cluster: cannot get object: no matches for kind "Cluster" in version "provisioning.cattle.io/v1"`)
@@ -112,7 +119,7 @@ func TestRancherChain(t *testing.T) {
 		"cluster name observed": {
 			reason:    "Once Rancher names its cluster: the cluster lookup, the owners' and members' bindings (the project's too, its namespace being known), the Usage that keeps the virtual cluster until Rancher deregistered, and the registrar with its Job.",
 			observed:  "rancher/0-deployed,rancher/1-cluster",
-			resources: sorted(fullBase, fullLogging, fullLookups, fullRegistrar, []string{"registrar"}),
+			resources: sorted(fullBase, fullLogging, fullMonitoring, fullLookups, fullRegistrar, []string{"registrar"}),
 			condition: func(job string) *fnv1.Condition {
 				return condition("RancherRegistered", fnv1.Status_STATUS_CONDITION_FALSE, "AgentPending",
 					"Rancher's import manifest is applied in the virtual cluster by Job crossplane-system/"+job+" on the Crossplane cluster; waiting for Rancher's agent to connect cluster "+fullClusterID+".")
@@ -123,7 +130,7 @@ func TestRancherChain(t *testing.T) {
 		"kubeconfig not exported yet": {
 			reason:    "The registrar reads the virtual cluster's kubeconfig: before it is exported, everything but the registrar, and a condition that says what it waits for.",
 			observed:  "rancher/1-cluster",
-			resources: sorted(fullBase, fullLogging, fullLookups),
+			resources: sorted(fullBase, fullLogging, fullMonitoring, fullLookups),
 			condition: func(string) *fnv1.Condition {
 				return condition("RancherRegistered", fnv1.Status_STATUS_CONDITION_FALSE, "AgentPending",
 					"Rancher created cluster "+fullClusterID+"; its import manifest is applied once the virtual cluster's kubeconfig is exported.")
@@ -134,7 +141,7 @@ func TestRancherChain(t *testing.T) {
 		"registering": {
 			reason:    "While Rancher reports the cluster not connected the registrar Job stays.",
 			observed:  "rancher/0-deployed,rancher/1-cluster,rancher/2-registering",
-			resources: sorted(fullBase, fullLogging, fullLookups, fullRegistrar, []string{"registrar"}),
+			resources: sorted(fullBase, fullLogging, fullMonitoring, fullLookups, fullRegistrar, []string{"registrar"}),
 			condition: func(job string) *fnv1.Condition {
 				return condition("RancherRegistered", fnv1.Status_STATUS_CONDITION_FALSE, "AgentPending",
 					"Rancher's import manifest is applied in the virtual cluster by Job crossplane-system/"+job+" on the Crossplane cluster; waiting for Rancher's agent to connect cluster "+fullClusterID+".")
@@ -145,7 +152,7 @@ func TestRancherChain(t *testing.T) {
 		"connected": {
 			reason:    "Once Rancher reports the cluster Connected, the tenant is registered and, every layer being ready, Ready; the registrar Job goes (Rancher now runs its agent with a token of its own, which re-applying the import manifest would undo).",
 			observed:  "rancher/0-deployed,rancher/1-cluster,rancher/2-registering,rancher/3-connected",
-			resources: sorted(fullBase, fullLogging, fullLookups, fullRegistrar),
+			resources: sorted(fullBase, fullLogging, fullMonitoring, fullLookups, fullRegistrar),
 			condition: func(string) *fnv1.Condition {
 				return condition("RancherRegistered", fnv1.Status_STATUS_CONDITION_TRUE, "Registered",
 					"Registered in Rancher as cluster "+fullClusterID+" and connected: "+fullDashboard)

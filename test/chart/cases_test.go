@@ -31,7 +31,7 @@ func withoutRancher(in map[string]any) {
 
 func tenants() []tenant {
 	var out []tenant
-	for _, claim := range []string{"minimal.yaml", "full.yaml", "existing-project.yaml"} {
+	for _, claim := range []string{"minimal.yaml", "full.yaml", "existing-project.yaml", "monitoring.yaml"} {
 		out = append(out,
 			tenant{name: claim, claim: claim},
 			tenant{name: claim + "/without-rancher", claim: claim, input: withoutRancher})

@@ -208,11 +208,30 @@ type rendered struct {
 // for a fresh install.
 func render(t *testing.T, r release) rendered {
 	t.Helper()
-	c := loadChart(t)
+	out := rendered{objects: renderChart(t, loadChart(t), r.name, r.namespace, r.values)}
+	cfg := out.one(t, "Secret", "vc-config-"+r.name)
+	data, _, _ := unstructured.NestedString(cfg.Object, "data", "config.yaml")
+	var decoded []byte
+	if err := json.Unmarshal([]byte(`"`+data+`"`), &decoded); err != nil {
+		t.Fatalf("cannot decode the vcluster config Secret: %v", err)
+	}
+	out.config = decoded
+	return out
+}
+
+// renderChart renders a chart with values the way Helm installs it: the dependencies switched
+// off in the values dropped (as Helm's install does), values coalesced with the chart's defaults
+// and validated against its schema, templates rendered for a fresh install; the objects in
+// file order, namespaced ones in the release's namespace.
+func renderChart(t *testing.T, c *chart.Chart, name, namespace string, values map[string]any) []*unstructured.Unstructured {
+	t.Helper()
+	if err := chartutil.ProcessDependenciesWithMerge(c, values); err != nil {
+		t.Fatalf("Helm cannot resolve the chart's dependencies with the values: %v", err)
+	}
 	caps := chartutil.DefaultCapabilities.Copy()
 	caps.KubeVersion = chartutil.KubeVersion{Version: "v1.35.0", Major: "1", Minor: "35"}
-	vals, err := chartutil.ToRenderValues(c, r.values, chartutil.ReleaseOptions{
-		Name: r.name, Namespace: r.namespace, Revision: 1, IsInstall: true,
+	vals, err := chartutil.ToRenderValues(c, values, chartutil.ReleaseOptions{
+		Name: name, Namespace: namespace, Revision: 1, IsInstall: true,
 	}, caps)
 	if err != nil {
 		t.Fatalf("Helm refuses the values: %v", err)
@@ -226,38 +245,38 @@ func render(t *testing.T, r release) rendered {
 		names = append(names, name)
 	}
 	sort.Strings(names)
-	var out rendered
-	for _, name := range names {
-		if !strings.HasSuffix(name, ".yaml") || strings.Contains(filepath.Base(name), "_") {
+	var out []*unstructured.Unstructured
+	for _, file := range names {
+		if !strings.HasSuffix(file, ".yaml") || strings.Contains(filepath.Base(file), "_") {
 			continue
 		}
-		for _, doc := range bytes.Split([]byte(files[name]), []byte("\n---")) {
+		for _, doc := range bytes.Split([]byte(files[file]), []byte("\n---")) {
 			if len(bytes.TrimSpace(doc)) == 0 {
 				continue
 			}
 			obj := map[string]any{}
 			if err := yaml.Unmarshal(doc, &obj); err != nil {
-				t.Fatalf("%s: %v", name, err)
+				t.Fatalf("%s: %v", file, err)
 			}
 			if len(obj) == 0 {
 				continue
 			}
 			u := &unstructured.Unstructured{Object: obj}
-			if u.GetNamespace() == "" && u.GetKind() != "ClusterRole" && u.GetKind() != "ClusterRoleBinding" {
+			if u.GetNamespace() == "" && !clusterScoped[u.GetKind()] {
 				// Helm installs namespaced objects into the release's namespace.
-				u.SetNamespace(r.namespace)
+				u.SetNamespace(namespace)
 			}
-			out.objects = append(out.objects, u)
+			out = append(out, u)
 		}
 	}
-	cfg := out.one(t, "Secret", "vc-config-"+r.name)
-	data, _, _ := unstructured.NestedString(cfg.Object, "data", "config.yaml")
-	var decoded []byte
-	if err := json.Unmarshal([]byte(`"`+data+`"`), &decoded); err != nil {
-		t.Fatalf("cannot decode the vcluster config Secret: %v", err)
-	}
-	out.config = decoded
 	return out
+}
+
+// clusterScoped are the cluster-scoped kinds a chart may render.
+var clusterScoped = map[string]bool{
+	"ClusterRole": true, "ClusterRoleBinding": true, "CustomResourceDefinition": true, "Namespace": true,
+	"PriorityClass": true, "StorageClass": true, "PodSecurityPolicy": true,
+	"ValidatingWebhookConfiguration": true, "MutatingWebhookConfiguration": true, "APIService": true,
 }
 
 // all returns the rendered objects of a kind.
