@@ -307,7 +307,7 @@ status:
 func readyObjects(t *testing.T) map[string]*fnv1.Resource {
 	t.Helper()
 	out := map[string]*fnv1.Resource{}
-	for _, name := range []string{"monitoring-account", "monitoring-role", "monitoring-role-binding", "monitoring-alerts", "monitoring-rules"} {
+	for _, name := range []string{"monitoring-account", "monitoring-role", "monitoring-role-binding", "monitoring-alerts", "monitoring-rules", "monitoring-dashboards"} {
 		out[name] = res(t, `{apiVersion: kubernetes.crossplane.io/v1alpha2, kind: Object, metadata: {name: x, annotations: {crossplane.io/composition-resource-name: `+name+`}},
   status: {conditions: [{type: Ready, status: "True", reason: Available}]}}`)
 	}

@@ -47,7 +47,7 @@ var (
 		"usage-logging-copier-of-logging-copier-sa", "usage-logging-copier-of-logging-copier-reader-role", "usage-logging-copier-of-logging-copier-reader-binding",
 		"usage-logging-copier-of-logging-copier-writer-role", "usage-logging-copier-of-logging-copier-writer-binding",
 		"usage-logging-copier-writer-role", "usage-logging-copier-writer-binding"}
-	fullMonitoring = []string{"monitoring", "monitoring-account", "monitoring-role", "monitoring-role-binding", "monitoring-alerts", "monitoring-rules",
+	fullMonitoring = []string{"monitoring", "monitoring-dashboards", "usage-monitoring-dashboards", "usage-monitoring-of-monitoring-dashboards", "monitoring-account", "monitoring-role", "monitoring-role-binding", "monitoring-alerts", "monitoring-rules",
 		"monitoring-copier", "monitoring-copier-sa", "monitoring-copier-reader-role", "monitoring-copier-reader-binding", "monitoring-copier-writer-role", "monitoring-copier-writer-binding",
 		"usage-monitoring-of-namespace", "usage-monitoring-of-monitoring-role-binding", "usage-monitoring-account", "usage-monitoring-role", "usage-monitoring-role-binding",
 		"usage-monitoring-alerts", "usage-monitoring-rules",

@@ -79,6 +79,8 @@ type tenant struct {
 	spec map[string]any
 	// input changes the Composition's function input before the function runs.
 	input func(in map[string]any)
+	// namespace moves the claim to another namespace ("": the example's).
+	namespace string
 }
 
 // release is what the function composed for a tenant: the vcluster Release's name, namespace
@@ -99,6 +101,13 @@ func compose(t *testing.T, tc tenant) release {
 	xr, err := claim.ReadXR(filepath.Join(repo, "examples", "claims", tc.claim))
 	if err != nil {
 		t.Fatal(err)
+	}
+	if tc.namespace != "" {
+		labels, _, _ := unstructured.NestedStringMap(xr, "metadata", "labels")
+		labels["crossplane.io/claim-namespace"] = tc.namespace
+		if err := unstructured.SetNestedStringMap(xr, labels, "metadata", "labels"); err != nil {
+			t.Fatal(err)
+		}
 	}
 	spec, _ := xr["spec"].(map[string]any)
 	if spec == nil {

@@ -58,7 +58,7 @@ func grafanaValuesFor(t *tenant.Tenant) grafanaValues {
 				"options": map[string]any{"path": "/var/lib/grafana/dashboards/tenant"},
 			}},
 		}},
-		Dashboards: map[string]any{"tenant": map[string]any{"workloads": map[string]any{"json": workloadsDashboard}}},
+		DashboardsConfigMaps: map[string]string{"tenant": dashboardsConfigMap},
 	}
 	if key := t.Monitoring.GrafanaAdminPassword; key != "" {
 		g.Env = map[string]string{"GF_SECURITY_ADMIN_USER": "admin", "GF_SECURITY_ADMIN_PASSWORD__FILE": grafanaAdminPath + "/password"}
@@ -70,6 +70,17 @@ func grafanaValuesFor(t *tenant.Tenant) grafanaValues {
 		g.Env = map[string]string{"GF_SECURITY_DISABLE_INITIAL_ADMIN_CREATION": "true"}
 	}
 	return g
+}
+
+// dashboardsConfigMap holds the tenant's dashboards, one file each; the layer composes it.
+const dashboardsConfigMap = "tenant-monitoring-dashboards"
+
+func dashboardsManifest(t *tenant.Tenant) map[string]any {
+	return map[string]any{
+		"apiVersion": "v1", "kind": "ConfigMap",
+		"metadata": map[string]any{"name": dashboardsConfigMap, "namespace": t.HostNamespace, "labels": t.Labels()},
+		"data":     map[string]any{"workloads.json": workloadsDashboard},
+	}
 }
 
 // workloadsDashboard is the tenant's workloads: CPU, memory and restarts of its pods, and its

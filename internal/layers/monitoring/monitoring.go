@@ -29,6 +29,7 @@ const (
 	resourceRoleBinding resource.Name = "monitoring-role-binding"
 	resourceAlerts      resource.Name = "monitoring-alerts"
 	resourceRules       resource.Name = "monitoring-rules"
+	resourceDashboards  resource.Name = "monitoring-dashboards"
 )
 
 // Condition and reasons of the monitoring layer.
@@ -60,6 +61,9 @@ func Layer(t *tenant.Tenant, observed compose.Observed) (layer.Output, error) {
 	add(resourceAccount, "monitoring-sa", accountManifest(t))
 	add(resourceRole, "monitoring-role", roleManifest(t))
 	add(resourceRoleBinding, "monitoring-role-binding", roleBindingManifest(t))
+	if t.Monitoring.Backend == inputv1beta1.MonitoringKubePrometheusStack {
+		add(resourceDashboards, "monitoring-dashboards", dashboardsManifest(t))
+	}
 
 	amc, err := alertmanagerConfig(t)
 	if err != nil {
@@ -98,6 +102,9 @@ func Layer(t *tenant.Tenant, observed compose.Observed) (layer.Output, error) {
 	out.Dependencies = append(out.Dependencies,
 		compose.Dependency{By: ResourceRelease, Of: compose.ResourceNamespace},
 		compose.Dependency{By: ResourceRelease, Of: resourceRoleBinding})
+	if t.Monitoring.Backend == inputv1beta1.MonitoringKubePrometheusStack {
+		out.Dependencies = append(out.Dependencies, compose.Dependency{By: ResourceRelease, Of: resourceDashboards})
+	}
 
 	resources, deps := copier(t).Compose(t, observed)
 	out.Resources = append(out.Resources, resources...)
@@ -144,6 +151,9 @@ func condition(t *tenant.Tenant, observed compose.Observed, r compose.Release) c
 		problems = append(problems, p)
 	}
 	others := []resource.Name{resourceAccount, resourceRole, resourceRoleBinding, resourceAlerts, resourceRules}
+	if t.Monitoring.Backend == inputv1beta1.MonitoringKubePrometheusStack {
+		others = append(others, resourceDashboards)
+	}
 	ready := r.Ready
 	for _, n := range others {
 		ready = ready && compose.IsReady(observed.Get(n))

@@ -180,7 +180,11 @@ type grafanaValues struct {
 	GrafanaIni         map[string]any    `json:"grafana.ini"`
 	Datasources        map[string]any    `json:"datasources"`
 	DashboardProviders map[string]any    `json:"dashboardProviders"`
-	Dashboards         map[string]any    `json:"dashboards"`
+	// DashboardsConfigMaps mounts the layer's dashboards ConfigMap for a provider (the chart's
+	// dashboards value would add an init container that downloads them).
+	DashboardsConfigMaps map[string]string `json:"dashboardsConfigMaps"`
+	// AutomountServiceAccountToken is the pod's.
+	AutomountServiceAccountToken bool `json:"automountServiceAccountToken"`
 }
 
 type grafanaRBAC struct {

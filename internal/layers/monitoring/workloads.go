@@ -24,7 +24,8 @@ const (
 	prometheusImage     = "quay.io/prometheus/prometheus"
 	alertmanagerImage   = "quay.io/prometheus/alertmanager"
 	configReloaderImage = "quay.io/prometheus-operator/prometheus-config-reloader"
-	grafanaImage        = "docker.io/grafana/grafana"
+	// grafanaImage is the image chart 88.5.3's Grafana (12.11.1) runs.
+	grafanaImage = "docker.io/grafana/grafana:13.2.0"
 )
 
 // operatorContainerSecurity is what the Prometheus operator sets on every container it writes.
@@ -52,13 +53,20 @@ func workloads(t *tenant.Tenant) []layer.Workload {
 		return layer.ServiceCount{Type: corev1.ServiceTypeClusterIP, Ports: ports}
 	}
 	g := grafanaValuesFor(t)
-	var grafanaVolumes []corev1.Volume
+	configMap := func(name string) corev1.VolumeSource {
+		return corev1.VolumeSource{ConfigMap: &corev1.ConfigMapVolumeSource{LocalObjectReference: corev1.LocalObjectReference{Name: name}}}
+	}
+	emptyDir := corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}
+	// In the chart's order.
+	grafanaVolumes := []corev1.Volume{
+		{Name: "config", VolumeSource: configMap(grafanaFullname)},
+		{Name: "dashboards-tenant", VolumeSource: configMap(dashboardsConfigMap)},
+		{Name: "storage", VolumeSource: emptyDir},
+		{Name: "search", VolumeSource: emptyDir},
+	}
 	for _, m := range g.ExtraSecretMounts {
 		grafanaVolumes = append(grafanaVolumes, corev1.Volume{Name: m.Name, VolumeSource: corev1.VolumeSource{Secret: &corev1.SecretVolumeSource{SecretName: m.SecretName, Items: m.Items}}})
 	}
-	grafanaVolumes = append(grafanaVolumes,
-		corev1.Volume{Name: "config", VolumeSource: corev1.VolumeSource{ConfigMap: &corev1.ConfigMapVolumeSource{LocalObjectReference: corev1.LocalObjectReference{Name: grafanaFullname}}}},
-		corev1.Volume{Name: "storage", VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}})
 	prometheus := corev1.Container{Name: "prometheus", Image: prometheusImage, SecurityContext: operatorContainerSecurity(),
 		Resources: corev1.ResourceRequirements{Requests: in.Prometheus.Requests, Limits: in.Prometheus.Limits}}
 	alertmanager := corev1.Container{Name: "alertmanager", Image: alertmanagerImage, SecurityContext: operatorContainerSecurity(),
