@@ -110,8 +110,13 @@ require (
 	sigs.k8s.io/structured-merge-diff/v6 v6.4.2 // indirect
 )
 
-replace sigs.k8s.io/controller-runtime => sigs.k8s.io/controller-runtime v0.23.3
-
-replace k8s.io/utils => k8s.io/utils v0.0.0-20260319190234-28399d86e0b5
-
-replace k8s.io/kube-openapi => k8s.io/kube-openapi v0.0.0-20260427204847-8949caaa1199
+// The Prometheus operator's API types (github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring
+// v0.95.2, added with the monitoring layer) import only k8s.io/api and apimachinery, but their
+// go.mod asks for controller-runtime 0.25 and the k8s.io/utils and kube-openapi of Kubernetes
+// 0.37, which do not build against the libraries pinned above: these hold them at the versions
+// the module had before (docs/architecture.md, "Monitoring").
+replace (
+	k8s.io/kube-openapi => k8s.io/kube-openapi v0.0.0-20260427204847-8949caaa1199
+	k8s.io/utils => k8s.io/utils v0.0.0-20260319190234-28399d86e0b5
+	sigs.k8s.io/controller-runtime => sigs.k8s.io/controller-runtime v0.23.3
+)
