@@ -15,7 +15,7 @@ GOVULNCHECK := $(BIN)/govulncheck
 # The e2e control plane's programs (test/e2e): built from exact versions like the tools.
 E2E_BIN := $(BIN)/e2e
 E2E_BINS := $(E2E_BIN)/etcd $(E2E_BIN)/kube-apiserver $(E2E_BIN)/kube-controller-manager $(E2E_BIN)/kubectl $(E2E_BIN)/crossplane $(E2E_BIN)/provider-kubernetes \
-	$(E2E_BIN)/provider-helm $(E2E_BIN)/charts/index.yaml
+	$(E2E_BIN)/provider-helm $(E2E_BIN)/charts/index.yaml $(E2E_BIN)/monitoring-charts/index.yaml
 GO_SOURCES := $(shell find . -name '*.go' -not -path './test/*' -not -path './bin/*') go.mod go.sum
 
 # make render CLAIM=<claim files or dirs, comma-separated> OBSERVED=<files or dirs, comma-separated, layered>
@@ -146,8 +146,14 @@ e2e-bins: $(CROSSPLANE) $(E2E_BINS) ## Build the control plane's programs and th
 $(E2E_BIN)/etcd: $(TOOLS)/etcd/go.mod $(TOOLS)/etcd/main.go
 	cd $(TOOLS)/etcd && $(GO) build -trimpath -o $@ .
 
+# The API server tells clients its version as Kubernetes' release builds stamp it: Helm refuses a
+# chart whose kubeVersion (kube-prometheus-stack: >=1.25) the unstamped v0.0.0-master fails.
+KUBE_VERSION := $(shell awk '$$1 == "k8s.io/kubernetes" {print $$2}' $(TOOLS)/kubernetes/go.mod)
+KUBE_VERSION_FLAGS := -X k8s.io/component-base/version.gitVersion=$(KUBE_VERSION) \
+	-X k8s.io/component-base/version.gitMajor=$(word 2,$(subst ., ,$(KUBE_VERSION:v%=x.%))) \
+	-X k8s.io/component-base/version.gitMinor=$(word 3,$(subst ., ,$(KUBE_VERSION:v%=x.%)))
 $(E2E_BIN)/kube-apiserver: $(TOOLS)/kubernetes/go.mod
-	cd $(TOOLS)/kubernetes && $(GO) build -trimpath -o $@ k8s.io/kubernetes/cmd/kube-apiserver
+	cd $(TOOLS)/kubernetes && $(GO) build -trimpath -ldflags '$(KUBE_VERSION_FLAGS)' -o $@ k8s.io/kubernetes/cmd/kube-apiserver
 
 $(E2E_BIN)/kube-controller-manager: $(TOOLS)/kubernetes/go.mod
 	cd $(TOOLS)/kubernetes && $(GO) build -trimpath -o $@ k8s.io/kubernetes/cmd/kube-controller-manager
@@ -172,6 +178,13 @@ $(E2E_BIN)/provider-helm: $(TOOLS)/provider-helm/go.mod
 $(E2E_BIN)/charts/index.yaml: test/chart/go.mod test/chart/go.sum test/chart/cmd/chartrepo/main.go
 	rm -rf $(E2E_BIN)/charts
 	cd test/chart && $(GO) run ./cmd/chartrepo -out $(E2E_BIN)/charts
+
+# kube-prometheus-stack's repository, served as https://prometheus-community.github.io/helm-charts:
+# the packaged chart of ../shared/charts at the Input's default version, indexed by Helm.
+MONITORING_CHART := $(SHARED)/charts/kube-prometheus-stack-88.5.3.tgz
+$(E2E_BIN)/monitoring-charts/index.yaml: $(MONITORING_CHART) test/chart/go.mod test/chart/go.sum test/chart/cmd/chartrepo/main.go
+	rm -rf $(E2E_BIN)/monitoring-charts
+	cd test/chart && $(GO) run ./cmd/chartrepo -chart $(abspath $(MONITORING_CHART)) -url https://prometheus-community.github.io/helm-charts -out $(E2E_BIN)/monitoring-charts
 
 tools: $(CROSSPLANE) $(CONTROLLER_GEN) $(GOLANGCI_LINT) $(GOVULNCHECK) ## Build every pinned tool.
 

@@ -37,15 +37,7 @@ func TestLoggingLifecycle(t *testing.T) {
 	password := lokiSecret(t, ns)
 	start := time.Now()
 	applyClaim(t, claim)
-	eventually(t, 2*time.Minute, "the tenant's logging ready", func() (bool, string) {
-		c := getClaim(t, ns, name)
-		if c == nil {
-			return false, "no claim"
-		}
-		l, v := controlplane.Condition(c, "LoggingReady"), controlplane.Condition(c, "VClusterReady")
-		return l.Status == "True" && v.Status == "True", fmt.Sprintf("LoggingReady %+v, VClusterReady %+v\n%s", l, v, tree(ns, name))
-	})
-	t.Logf("claim apply → LoggingReady=True: %s", time.Since(start).Round(10*time.Millisecond))
+	waitLayerReady(t, ns, name, "LoggingReady", start, 2*time.Minute)
 	before := settled(t, ns, name)
 	id := idOf(t, before)
 	hostNS := "tenant-" + id
@@ -57,36 +49,14 @@ func TestLoggingLifecycle(t *testing.T) {
 	// rest, it drains the XR's circuit breaker, which Crossplane v2.2.1's duplicated watches
 	// charge many times over per change (docs/operating.md).
 	t.Run("off", func(t *testing.T) {
-		delete(claim.Object["spec"].(map[string]any), "logging")
-		applyClaim(t, claim)
-		after := settledAfter(t, ns, name, before)
-		got := diff(before, after)
-		var want []string
-		for k := range before {
-			if strings.Contains(k, "-log") || strings.Contains(k, "usage-logging") {
-				want = append(want, k)
-			}
-		}
-		slices.Sort(want)
-		slices.Sort(got.removed)
 		// 4 logging Objects, 6 of the copier, and 11 Usages: each on the namespace, the copier's
-		// Job on its 5 rights.
-		if len(want) != 21 || !slices.Equal(want, got.removed) || len(got.added) != 0 || len(got.changed) != 0 {
-			t.Errorf("turning logging off: want exactly the 10 logging Objects and their 11 Usages removed (%d: %v); got %s", len(want), want, got)
-		}
-		removed := map[string]snapshot{}
-		for _, k := range got.removed {
-			removed[k] = before[k]
-		}
-		// The copied credentials go with their owner, the writer's Role (garbage collector).
-		gone := append(hostTargets(removed), values(removed)...)
-		waitGone(t, "the tenant's logging objects, composed and on the host, and the copied credentials", append(gone, credentials), time.Minute)
-		// Crossplane keeps the condition; the function says logging is off.
-		eventually(t, time.Minute, "the claim says logging is off", func() (bool, string) {
-			c := controlplane.Condition(getClaim(t, ns, name), "LoggingReady")
-			return c.Reason == "Off", fmt.Sprintf("%+v", c)
+		// Job on its 5 rights. The copied credentials go with their owner, the writer's Role
+		// (garbage collector).
+		before = turnLayerOff(t, claim, before, layerOff{
+			field: "logging", condition: "LoggingReady", composed: 21,
+			ours:     func(k string) bool { return strings.Contains(k, "-log") || strings.Contains(k, "usage-logging") },
+			alsoGone: []snapshot{credentials},
 		})
-		before = after
 	})
 
 	t.Run("delete", func(t *testing.T) {
@@ -130,12 +100,14 @@ func lokiSecret(t *testing.T, ns string) string {
 	return password
 }
 
-// fullSecrets creates the Secret payments-logs that examples/claims/full.yaml's outputs name,
-// and returns its Loki password.
+// fullSecrets creates the Secrets payments-logs and payments-alerts that
+// examples/claims/full.yaml's log outputs, alert receivers and Grafana name, and returns its Loki
+// password.
 func fullSecrets(t *testing.T, ns string) string {
 	t.Helper()
 	password := runPassword(t)
 	claimSecret(t, ns, "payments-logs", map[string]any{"loki-user": "payments", "loki-password": password, "es-password": runPassword(t)})
+	claimSecret(t, ns, "payments-alerts", map[string]any{"pagerduty": runPassword(t), "teams-webhook": "https://example.webhook.office.com/" + runPassword(t), "grafana-admin": runPassword(t)})
 	return password
 }
 
@@ -173,10 +145,18 @@ func claimSecret(t *testing.T, ns, name string, data map[string]any) {
 // the writer's Role. It returns the Secret, for waiting for it to go.
 func assertCredentialsCopied(t *testing.T, hostNS, password string) snapshot {
 	t.Helper()
+	return assertCopied(t, hostNS, "tenant-log-credentials", map[string]string{"loki-auth_username": "shop", "loki-auth_password": password})
+}
+
+// assertCopied waits for a layer's copier to have written exactly the keys and values want into
+// the layer's credentials Secret in the host namespace, owned by the Secret's writer Role, and
+// returns the Secret.
+func assertCopied(t *testing.T, hostNS, name string, want map[string]string) snapshot {
+	t.Helper()
 	gvkSecret := schema.GroupVersionKind{Version: "v1", Kind: "Secret"}
 	var s *unstructured.Unstructured
-	eventually(t, time.Minute, "the outputs' credentials copied into the host namespace", func() (bool, string) {
-		o, found, err := cp.Host.Get(runCtx, gvkSecret, hostNS, "tenant-log-credentials")
+	eventually(t, time.Minute, "the claim's credentials copied into Secret "+name+" of the host namespace", func() (bool, string) {
+		o, found, err := cp.Host.Get(runCtx, gvkSecret, hostNS, name)
 		if err != nil || !found {
 			return false, fmt.Sprintf("found %v, %v", found, err)
 		}
@@ -184,19 +164,17 @@ func assertCredentialsCopied(t *testing.T, hostNS, password string) snapshot {
 		return true, ""
 	})
 	data, _, _ := unstructured.NestedStringMap(s.Object, "data")
-	want := map[string]string{
-		"loki-auth_username": base64.StdEncoding.EncodeToString([]byte("shop")),
-		"loki-auth_password": base64.StdEncoding.EncodeToString([]byte(password)),
+	encoded := map[string]string{}
+	for k, v := range want {
+		encoded[k] = base64.StdEncoding.EncodeToString([]byte(v))
 	}
-	if !maps.Equal(data, want) {
-		keys := slices.Sorted(maps.Keys(data))
-		t.Errorf("the credentials Secret holds keys %v, want exactly loki-auth_username and loki-auth_password with the claim's values", keys)
+	if !maps.Equal(data, encoded) {
+		t.Errorf("Secret %s holds keys %v, want exactly %v with the claim's values", name, slices.Sorted(maps.Keys(data)), slices.Sorted(maps.Keys(want)))
 	}
-	owners := s.GetOwnerReferences()
-	if len(owners) != 1 || owners[0].Kind != "Role" || owners[0].Name != "tenant-log-credentials-writer" {
-		t.Errorf("the credentials Secret is owned by %v, want the Role tenant-log-credentials-writer", owners)
+	if owners := s.GetOwnerReferences(); len(owners) != 1 || owners[0].Kind != "Role" || owners[0].Name != name+"-writer" {
+		t.Errorf("Secret %s is owned by %v, want the Role %s-writer", name, owners, name)
 	}
-	return snapshot{Composed: controlplane.Composed{GVK: gvkSecret, Namespace: hostNS, Name: "tenant-log-credentials"}}
+	return snapshot{Composed: controlplane.Composed{GVK: gvkSecret, Namespace: hostNS, Name: name}}
 }
 
 // assertNothingComposedHolds: the password is in no composed resource (spec or status), nor in
@@ -233,4 +211,63 @@ func mustGet(t *testing.T, gvk schema.GroupVersionKind, ns, name string) *unstru
 		t.Fatalf("%s %s/%s on the host: found %v, %v", gvk.Kind, ns, name, found, err)
 	}
 	return o
+}
+
+// waitLayerReady waits for a layer's condition and VClusterReady to be True on the claim.
+func waitLayerReady(t *testing.T, ns, name, condition string, start time.Time, timeout time.Duration) {
+	t.Helper()
+	eventually(t, timeout, "the tenant's "+condition, func() (bool, string) {
+		c := getClaim(t, ns, name)
+		if c == nil {
+			return false, "no claim"
+		}
+		l, v := controlplane.Condition(c, condition), controlplane.Condition(c, "VClusterReady")
+		return l.Status == "True" && v.Status == "True", fmt.Sprintf("%s %+v, VClusterReady %+v\n%s", condition, l, v, tree(ns, name))
+	})
+	t.Logf("claim apply → %s=True: %s", condition, time.Since(start).Round(10*time.Millisecond))
+}
+
+// layerOff is a layer turned off by removing its field from the claim's spec.
+type layerOff struct {
+	field, condition string
+	// composed is how many composed resources go, ours tells them by name.
+	composed int
+	ours     func(name string) bool
+	// alsoGone are what else must go from the host (what Helm installed, copied credentials).
+	alsoGone []snapshot
+}
+
+// turnLayerOff removes the layer's field from the claim and checks that exactly the layer's
+// composed resources go (nothing else of the tenant changes), that what they made on the host
+// goes, and that the claim says the layer is off (Crossplane keeps the condition); it returns
+// the tenant's composed resources after.
+func turnLayerOff(t *testing.T, claim *unstructured.Unstructured, before map[string]snapshot, l layerOff) map[string]snapshot {
+	t.Helper()
+	ns, name := claim.GetNamespace(), claim.GetName()
+	delete(claim.Object["spec"].(map[string]any), l.field)
+	applyClaim(t, claim)
+	after := settledAfter(t, ns, name, before)
+	got := diff(before, after)
+	var want []string
+	for k := range before {
+		if l.ours(k) {
+			want = append(want, k)
+		}
+	}
+	slices.Sort(want)
+	slices.Sort(got.removed)
+	if len(want) != l.composed || !slices.Equal(want, got.removed) || len(got.added) != 0 || len(got.changed) != 0 {
+		t.Errorf("turning %s off: want exactly its %d resources removed (%d: %v); got %s", l.field, l.composed, len(want), want, got)
+	}
+	removed := map[string]snapshot{}
+	for _, k := range got.removed {
+		removed[k] = before[k]
+	}
+	gone := slices.Concat(hostTargets(removed), values(removed), l.alsoGone)
+	waitGone(t, "the tenant's "+l.field+", composed and on the host", gone, 2*time.Minute)
+	eventually(t, time.Minute, "the claim says "+l.field+" is off", func() (bool, string) {
+		c := controlplane.Condition(getClaim(t, ns, name), l.condition)
+		return c.Reason == "Off", fmt.Sprintf("%+v", c)
+	})
+	return after
 }

@@ -8,37 +8,67 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 )
 
-// The vcluster chart's repository as this machine reaches it. The function's Input names
-// https://charts.loft.sh; there is no internet here, so provider-helm goes through an HTTPS
-// proxy on loopback (HTTPS_PROXY, as behind a platform's egress proxy) that connects
-// charts.loft.sh:443, and nothing else, to a server on loopback with a certificate for
-// charts.loft.sh from the run's CA (SSL_CERT_FILE: the provider's trust store). It serves the
-// repository `make e2e-bins` writes (test/chart/cmd/chartrepo): Helm's own index and the real
-// chart of the pinned vcluster module, packaged as vCluster's release pipeline does. So the
-// Release is exactly what the packages ship, and provider-helm's own Helm fetches and installs it.
+// The chart repositories as this machine reaches them. The function's Input names
+// https://charts.loft.sh (vcluster) and https://prometheus-community.github.io/helm-charts
+// (kube-prometheus-stack); there is no internet here, so provider-helm goes through an HTTPS
+// proxy on loopback (HTTPS_PROXY, as behind a platform's egress proxy) that connects those two
+// hosts on 443, and nothing else, to a server on loopback with a certificate for both from the
+// run's CA (SSL_CERT_FILE: the provider's trust store). It serves the repositories `make
+// e2e-bins` writes (test/chart/cmd/chartrepo): Helm's own index and the real chart of the
+// pinned vcluster module, packaged as vCluster's release pipeline does; and the packaged
+// kube-prometheus-stack of ../shared/charts. So each Release is exactly what the packages ship,
+// and provider-helm's own Helm fetches and installs it.
 
-// chartRepositoryHost is the host of the Input's default chart repository.
-const chartRepositoryHost = "charts.loft.sh"
+// The hosts of the Input's default chart repositories.
+const (
+	chartRepositoryHost      = "charts.loft.sh"
+	monitoringRepositoryHost = "prometheus-community.github.io"
+)
+
+// chartRepository is one repository served: at https://<host><path>, the folder dir.
+type chartRepository struct {
+	host, path, dir string
+}
+
+// chartRepositories are the repositories the e2e serves.
+func chartRepositories(b Binaries) []chartRepository {
+	return []chartRepository{
+		{host: chartRepositoryHost, path: "/", dir: b.Charts},
+		{host: monitoringRepositoryHost, path: "/helm-charts/", dir: b.MonitoringCharts},
+	}
+}
 
 type chartMirror struct {
 	server, proxy *http.Server
 	proxyURL      string
 	served        sync.WaitGroup
-	mu            sync.Mutex
+	// hosts are the repositories' hosts, the only ones the proxy connects.
+	hosts map[string]bool
+	mu    sync.Mutex
 	// fetched counts the requests served by path, so the e2e shows the chart came from here.
 	fetched map[string]int
 }
 
-// startChartMirror serves dir (index.yaml, charts/) as https://charts.loft.sh behind a proxy.
-func (cp *ControlPlane) startChartMirror(dir string) (*chartMirror, error) {
-	if _, err := os.Stat(filepath.Join(dir, "index.yaml")); err != nil {
-		return nil, fmt.Errorf("the chart repository (make e2e-bins writes it): %w", err)
+// startChartMirror serves each repository's folder (index.yaml, charts/) at its address, behind
+// a proxy.
+func (cp *ControlPlane) startChartMirror(repos []chartRepository) (*chartMirror, error) {
+	mux := http.NewServeMux()
+	hosts := map[string]bool{}
+	names := make([]string, 0, len(repos))
+	for _, r := range repos {
+		if _, err := os.Stat(filepath.Join(r.dir, "index.yaml")); err != nil {
+			return nil, fmt.Errorf("the chart repository of %s (make e2e-bins writes it): %w", r.host, err)
+		}
+		mux.Handle(r.host+r.path, http.StripPrefix(strings.TrimSuffix(r.path, "/"), http.FileServer(http.Dir(r.dir))))
+		hosts[r.host+":443"] = true
+		names = append(names, r.host)
 	}
-	if err := cp.ca.issue(cp.pki("charts"), chartRepositoryHost, chartRepositoryHost); err != nil {
+	if err := cp.ca.issue(cp.pki("charts"), names[0], names...); err != nil {
 		return nil, err
 	}
 	cert, err := tls.LoadX509KeyPair(cp.pki("charts", "tls.crt"), cp.pki("charts", "tls.key"))
@@ -54,15 +84,14 @@ func (cp *ControlPlane) startChartMirror(dir string) (*chartMirror, error) {
 		_ = repoL.Close()
 		return nil, err
 	}
-	m := &chartMirror{proxyURL: "http://" + proxyL.Addr().String(), fetched: map[string]int{}}
-	files := http.FileServer(http.Dir(dir))
+	m := &chartMirror{proxyURL: "http://" + proxyL.Addr().String(), fetched: map[string]int{}, hosts: hosts}
 	m.server = &http.Server{
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			m.mu.Lock()
-			m.fetched[r.URL.Path]++
+			m.fetched[r.Host+r.URL.Path]++
 			m.mu.Unlock()
-			cp.opts.Logf("charts.loft.sh: %s %s", r.Method, r.URL.Path)
-			files.ServeHTTP(w, r)
+			cp.opts.Logf("%s: %s %s", r.Host, r.Method, r.URL.Path)
+			mux.ServeHTTP(w, r)
 		}),
 		TLSConfig:         &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12},
 		ReadHeaderTimeout: 10 * time.Second,
@@ -84,12 +113,13 @@ func (cp *ControlPlane) startChartMirror(dir string) (*chartMirror, error) {
 	return m, nil
 }
 
-// connect is the proxy: CONNECT charts.loft.sh:443 is joined to the repository server; every
-// other request is refused, so nothing the provider does reaches anything else by surprise.
+// connect is the proxy: CONNECT to a repository's host on 443 is joined to the repository
+// server; every other request is refused, so nothing the provider does reaches anything else by
+// surprise.
 func (m *chartMirror) connect(cp *ControlPlane, w http.ResponseWriter, r *http.Request, repoAddr string) {
-	if r.Method != http.MethodConnect || r.Host != chartRepositoryHost+":443" {
-		cp.opts.Logf("egress proxy: refused %s %s (only %s:443 is reachable)", r.Method, r.Host, chartRepositoryHost)
-		http.Error(w, "only "+chartRepositoryHost+" is reachable from here", http.StatusForbidden)
+	if r.Method != http.MethodConnect || !m.hosts[r.Host] {
+		cp.opts.Logf("egress proxy: refused %s %s (only the chart repositories are reachable)", r.Method, r.Host)
+		http.Error(w, "only the chart repositories are reachable from here", http.StatusForbidden)
 		return
 	}
 	upstream, err := net.DialTimeout("tcp", repoAddr, 5*time.Second)
@@ -126,7 +156,8 @@ func (m *chartMirror) connect(cp *ControlPlane, w http.ResponseWriter, r *http.R
 	_ = upstream.Close()
 }
 
-// ChartFetches is how often the chart repository served each path (index.yaml, the chart).
+// ChartFetches is how often the chart repositories served each host and path (index.yaml, the
+// chart).
 func (cp *ControlPlane) ChartFetches() map[string]int {
 	m := cp.charts
 	m.mu.Lock()

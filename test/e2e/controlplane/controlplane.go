@@ -25,8 +25,9 @@ import (
 type Binaries struct {
 	Etcd, APIServer, ControllerManager, Crossplane, ProviderKubernetes, ProviderHelm string
 	// Charts is the vcluster chart's repository (index.yaml and charts/), served as
-	// https://charts.loft.sh (chartmirror.go).
-	Charts string
+	// https://charts.loft.sh, and MonitoringCharts kube-prometheus-stack's, served as
+	// https://prometheus-community.github.io/helm-charts (chartmirror.go).
+	Charts, MonitoringCharts string
 	// Kubectl is on the registrar's PATH when the registrar player runs its script.
 	Kubectl string
 	// Crank is the crossplane CLI, which builds and pushes packages.
@@ -43,6 +44,7 @@ func BinariesIn(dir string) Binaries {
 		ProviderKubernetes: filepath.Join(dir, "e2e", "provider-kubernetes"),
 		ProviderHelm:       filepath.Join(dir, "e2e", "provider-helm"),
 		Charts:             filepath.Join(dir, "e2e", "charts"),
+		MonitoringCharts:   filepath.Join(dir, "e2e", "monitoring-charts"),
 		Kubectl:            filepath.Join(dir, "e2e", "kubectl"),
 		Crank:              filepath.Join(dir, "crossplane"),
 	}
@@ -50,7 +52,7 @@ func BinariesIn(dir string) Binaries {
 
 func (b Binaries) check() error {
 	var missing []error
-	for _, p := range []string{b.Etcd, b.APIServer, b.ControllerManager, b.Crossplane, b.ProviderKubernetes, b.ProviderHelm, b.Kubectl, b.Crank, filepath.Join(b.Charts, "index.yaml")} {
+	for _, p := range []string{b.Etcd, b.APIServer, b.ControllerManager, b.Crossplane, b.ProviderKubernetes, b.ProviderHelm, b.Kubectl, b.Crank, filepath.Join(b.Charts, "index.yaml"), filepath.Join(b.MonitoringCharts, "index.yaml")} {
 		if _, err := os.Stat(p); err != nil {
 			missing = append(missing, fmt.Errorf("%s is missing: run `make e2e-bins`", p))
 		}
@@ -193,10 +195,10 @@ func Start(ctx context.Context, o Options) (_ *ControlPlane, err error) {
 		return nil, err
 	}
 	o.Logf("Rancher stand-in serving the import endpoint at %s (for %s)", cp.rancher.url, RancherURL)
-	if cp.charts, err = cp.startChartMirror(o.Bins.Charts); err != nil {
+	if cp.charts, err = cp.startChartMirror(chartRepositories(o.Bins)); err != nil {
 		return nil, err
 	}
-	o.Logf("vcluster chart repository served as https://%s through the egress proxy %s", chartRepositoryHost, cp.charts.proxyURL)
+	o.Logf("chart repositories served as https://%s and https://%s through the egress proxy %s", chartRepositoryHost, monitoringRepositoryHost, cp.charts.proxyURL)
 	cp.play("runtime player (the External package runtime)", cp.playRuntime)
 	if err := cp.installPlatform(ctx); err != nil {
 		return nil, err

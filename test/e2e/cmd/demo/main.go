@@ -71,7 +71,7 @@ func run(repo, shared, claimPath string) error {
 		if err := cp.Host.ApplyObject(ctx, secret); err != nil {
 			return err
 		}
-		say("created Secret %s/%s, which the claim's log outputs name", secret.GetNamespace(), secret.GetName())
+		say("created Secret %s/%s, which the claim names for its logs or alerts", secret.GetNamespace(), secret.GetName())
 	}
 	if err := cp.Host.ApplyObject(ctx, claim); err != nil {
 		return err
@@ -103,10 +103,11 @@ func run(repo, shared, claimPath string) error {
 	}
 }
 
-// teamSecrets are the Secrets the claim's log outputs name (every {name, key} reference under
-// spec.logging.outputs), each key holding a made-up value.
+// teamSecrets are the Secrets the claim's log outputs, alert receivers and Grafana name (every
+// {name, key} reference under spec.logging and spec.monitoring), each key holding a made-up value.
 func teamSecrets(claim *unstructured.Unstructured) []*unstructured.Unstructured {
-	outputs, _, _ := unstructured.NestedSlice(claim.Object, "spec", "logging", "outputs")
+	logging, _, _ := unstructured.NestedFieldNoCopy(claim.Object, "spec", "logging")
+	monitoring, _, _ := unstructured.NestedFieldNoCopy(claim.Object, "spec", "monitoring")
 	data := map[string]map[string]any{}
 	var walk func(v any)
 	walk = func(v any) {
@@ -130,7 +131,8 @@ func teamSecrets(claim *unstructured.Unstructured) []*unstructured.Unstructured 
 			}
 		}
 	}
-	walk(outputs)
+	walk(logging)
+	walk(monitoring)
 	names := make([]string, 0, len(data))
 	for n := range data {
 		names = append(names, n)
