@@ -47,7 +47,8 @@ func deletionSteps(t *testing.T, last map[string]snapshot) []deletionStep {
 	}
 	var release *snapshot
 	for _, s := range last {
-		if s.GVK.Kind == "Release" && s.Object != nil {
+		// The vcluster's Release (a tenant with monitoring has another).
+		if s.GVK.Kind == "Release" && s.Object != nil && s.Object.GetAnnotations()["crossplane.io/composition-resource-name"] == "vcluster" {
 			release = &s
 		}
 	}

@@ -31,7 +31,8 @@ var (
 func installedRelease(t *testing.T, ns, name string) (hostNS, release string) {
 	t.Helper()
 	for _, s := range composed(t, ns, name) {
-		if s.GVK.Kind == "Release" && s.Object != nil {
+		// The vcluster's Release (a tenant with monitoring has another).
+		if s.GVK.Kind == "Release" && s.Object != nil && s.Object.GetAnnotations()["crossplane.io/composition-resource-name"] == "vcluster" {
 			hostNS, _, _ = unstructured.NestedString(s.Object.Object, "spec", "forProvider", "namespace")
 			release = s.Object.GetAnnotations()["crossplane.io/external-name"]
 			return hostNS, release

@@ -158,7 +158,7 @@ The tenant is ready, %s after the apply. Look around from another terminal:
   export KUBECONFIG=%s/host.kubeconfig
   %s get tenantcluster -A                  # the claim, as its team sees it
   %s get managed                           # everything it composed
-  %s get tenantcluster -n %s %s -o yaml    # conditions: VClusterReady, RancherRegistered, LoggingReady
+  %s get tenantcluster -n %s %s -o yaml    # conditions: VClusterReady, RancherRegistered, LoggingReady, MonitoringReady
   %s get configurations,functions,providers.pkg.crossplane.io   # the packages Crossplane installed
 `, took.Round(100*time.Millisecond), dir, kubectl, kubectl, kubectl, claim.GetNamespace(), claim.GetName(), kubectl)
 	if _, on, _ := unstructured.NestedSlice(claim.Object, "spec", "logging", "outputs"); on {
@@ -167,6 +167,16 @@ The tenant is ready, %s after the apply. Look around from another terminal:
   # credentials the copier brought from the claim's namespace (keys only):
   %s get loggings,flows,outputs -A
   %s get secret -A --field-selector metadata.name=tenant-log-credentials \
+    -o go-template='{{range .items}}{{.metadata.namespace}}/{{.metadata.name}}:{{range $k, $v := .data}} {{$k}}{{end}}{{"\n"}}{{end}}'
+`, kubectl, kubectl)
+	}
+	if _, on, _ := unstructured.NestedMap(claim.Object, "spec", "monitoring"); on {
+		fmt.Printf(`
+  # its monitoring on the host: what Helm installed from kube-prometheus-stack (the Prometheus
+  # and Alertmanager the cluster's operator would run, Grafana), the tenant's alert routes and
+  # rules, and the credentials the copier brought (keys only):
+  %s get releases.helm.crossplane.io,prometheuses,alertmanagers,alertmanagerconfigs,prometheusrules,deployments -A
+  %s get secret -A --field-selector metadata.name=tenant-monitoring-credentials \
     -o go-template='{{range .items}}{{.metadata.namespace}}/{{.metadata.name}}:{{range $k, $v := .data}} {{$k}}{{end}}{{"\n"}}{{end}}'
 `, kubectl, kubectl)
 	}
