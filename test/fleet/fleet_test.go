@@ -73,7 +73,7 @@ func TestOperatingSettings(t *testing.T) {
 			reason: "Crossplane's XR circuit breaker opens during every tenant's creation with its default burst.",
 			bundle: "tenantcluster-crossplane",
 			args:   chartArgs,
-			want:   []string{"--circuit-breaker-burst=8000"},
+			want:   []string{"--circuit-breaker-burst=16000"},
 		},
 		"CrossplaneDependencyUpgrades": {
 			reason: "The Configuration pins the function, so upgrading it needs Crossplane to upgrade dependencies (docs/upgrading.md).",

@@ -118,7 +118,7 @@ type ControlPlane struct {
 
 // CircuitBreakerBurst is the XR circuit breaker's capacity Crossplane runs with here: the value
 // docs/operating.md recommends for this composition.
-const CircuitBreakerBurst = 8000
+const CircuitBreakerBurst = 16000
 
 // Ports the control plane's servers listen on, picked free at start.
 type ports struct {
