@@ -24,7 +24,7 @@ const grafanaUID int64 = 472
 
 func grafanaValuesFor(t *tenant.Tenant) grafanaValues {
 	in := t.Input.Monitoring
-	svc := services(t)
+	svc := services()
 	g := grafanaValues{
 		Enabled:          true,
 		FullnameOverride: grafanaFullname,
@@ -110,10 +110,13 @@ type service struct {
 	port int64
 }
 
-// services are the Services of the tenant's Grafana, Alertmanager and Prometheus (the chart's
-// names under fullnameOverride, and their ports).
-func services(t *tenant.Tenant) struct{ grafana, alertmanager, prometheus service } {
-	return struct{ grafana, alertmanager, prometheus service }{
+// stackServices are the Services of a tenant's Grafana, Alertmanager and Prometheus.
+type stackServices struct{ grafana, alertmanager, prometheus service }
+
+// services are the chart's Services under fullnameOverride, with their ports: the same names in
+// every tenant's host namespace.
+func services() stackServices {
+	return stackServices{
 		grafana:      service{grafanaFullname, 80},
 		alertmanager: service{fullname + "-alertmanager", 9093},
 		prometheus:   service{fullname + "-prometheus", 9090},

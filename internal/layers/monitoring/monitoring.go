@@ -209,7 +209,7 @@ func monitoringStatus(t *tenant.Tenant, observed compose.Observed, r compose.Rel
 		s.PrometheusURL = compose.ManifestString(m, "status", "dashboardValues", "prometheusURL")
 		return s
 	}
-	svc := services(t)
+	svc := services()
 	s.GrafanaURL, s.AlertmanagerURL, s.PrometheusURL = serviceURL(t, svc.grafana), serviceURL(t, svc.alertmanager), serviceURL(t, svc.prometheus)
 	return s
 }
