@@ -413,3 +413,77 @@ status: {conditions: [{type: MonitoringReady, status: "True", reason: Ready, las
 		t.Errorf("MonitoringReady: -want, +got:\n%s", diff)
 	}
 }
+
+// TestMonitoringFederator covers the PrometheusFederator backend: a ProjectHelmChart in the
+// registration namespace of the tenant's created project, narrowed to its host namespace, with
+// the claim's retention and storage; no Release, account or dashboards of the layer's own; and
+// MonitoringReady and status.monitoring from what prometheus-federator reports.
+func TestMonitoringFederator(t *testing.T) {
+	input := rancherInput + "  projects: {hostClusterId: local, create: true}\nmonitoring: {enabled: true, backend: PrometheusFederator, federation: {url: \"http://prometheus-auth.monitoring.svc:9091\"}}\n"
+	claim := `spec: {monitoring: {retention: 15d, storage: 20Gi, receivers: [{name: oncall, pagerduty: {routingKey: {name: alerts, key: pagerduty}}}]}}`
+	phc := func(status string) *fnv1.Resource {
+		return res(t, `
+apiVersion: kubernetes.crossplane.io/v1alpha2
+kind: Object
+metadata: {name: x, annotations: {crossplane.io/composition-resource-name: monitoring}}
+status:
+  conditions: [{type: Ready, status: "True", reason: Available}, {type: Synced, status: "True", reason: ReconcileSuccess}]
+  atProvider: {manifest: {status: `+status+`}}
+`)
+	}
+	rsp := monitoringRsp(t, input, claim, nil)
+	m := monitoringManifest(t, rsp, "monitoring")
+	want := fromYAML(t, `
+apiVersion: helm.cattle.io/v1alpha1
+kind: ProjectHelmChart
+metadata:
+  name: tenant-monitoring
+  namespace: cattle-project-p-4435e249
+  labels: {app.kubernetes.io/managed-by: function-tenantcluster, tenantcluster.io/tenant: team-a-dev-c553f163, tenantcluster.io/claim-namespace: team-a}
+spec:
+  helmApiVersion: monitoring.cattle.io/v1alpha1
+  projectNamespaceSelector: {matchLabels: {kubernetes.io/metadata.name: tenant-team-a-dev-c553f163}}
+  values:
+    prometheus:
+      prometheusSpec:
+        retention: 15d
+        retentionSize: 17408MB
+        storageSpec: {volumeClaimTemplate: {spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 20Gi}}}}}
+        persistentVolumeClaimRetentionPolicy: {whenDeleted: Retain, whenScaled: Retain}
+        resources: {requests: {cpu: 200m, memory: 512Mi}, limits: {cpu: "1", memory: 2Gi, ephemeral-storage: 1Gi}}
+    alertmanager: {alertmanagerSpec: {resources: {requests: {cpu: 20m, memory: 64Mi}, limits: {cpu: 100m, memory: 128Mi, ephemeral-storage: 256Mi}}}}
+    grafana: {resources: {requests: {cpu: 50m, memory: 128Mi}, limits: {cpu: 200m, memory: 256Mi, ephemeral-storage: 512Mi}}}
+`)
+	if diff := cmp.Diff(want, any(m)); diff != "" {
+		t.Errorf("ProjectHelmChart: -want, +got:\n%s", diff)
+	}
+	for _, name := range []string{"monitoring-account", "monitoring-role", "monitoring-role-binding", "monitoring-dashboards"} {
+		if rsp.GetDesired().GetResources()[name] != nil {
+			t.Errorf("%s is composed: prometheus-federator brings its own", name)
+		}
+	}
+
+	ready := readyObjects(t)
+	for _, tc := range []struct {
+		reason, status string
+		want           *fnv1.Condition
+	}{
+		{"prometheus-federator cannot install: its words, and failed.", `{status: UnableToCreateHelmRelease, statusMessage: "project p-4435e249 has no namespaces"}`,
+			condition("MonitoringReady", fnv1.Status_STATUS_CONDITION_FALSE, "ReleaseFailed", "the ProjectHelmChart failed: project p-4435e249 has no namespaces")},
+		{"Deployed: ready.", `{status: Deployed, dashboardValues: {grafanaURL: "https://rancher.example.com/k8s/clusters/local/api/v1/namespaces/cattle-project-p-4435e249-monitoring/services/http:rancher-monitoring-grafana:80/proxy/"}}`,
+			condition("MonitoringReady", fnv1.Status_STATUS_CONDITION_TRUE, "Ready", "Prometheus, Alertmanager and Grafana are deployed (revision 0); alerts go to 1 receivers")},
+	} {
+		observed := map[string]*fnv1.Resource{"monitoring": phc(tc.status)}
+		for _, n := range []string{"monitoring-alerts", "monitoring-rules"} {
+			observed[n] = ready[n]
+		}
+		rsp := monitoringRsp(t, input, claim, observed)
+		if diff := cmp.Diff(tc.want.String(), monitoringReady(rsp).String()); diff != "" {
+			t.Errorf("%s\nMonitoringReady: -want, +got:\n%s", tc.reason, diff)
+		}
+		status := rsp.GetDesired().GetComposite().GetResource().AsMap()["status"].(map[string]any)["monitoring"].(map[string]any)
+		if want := strings.Contains(tc.status, "grafanaURL"); want != (status["grafanaURL"] != nil) {
+			t.Errorf("%s\nstatus.monitoring.grafanaURL %v: only prometheus-federator's report gives it", tc.reason, status["grafanaURL"])
+		}
+	}
+}

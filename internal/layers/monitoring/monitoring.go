@@ -58,10 +58,13 @@ func Layer(t *tenant.Tenant, observed compose.Observed) (layer.Output, error) {
 		})
 		out.Dependencies = append(out.Dependencies, compose.Dependency{By: name, Of: compose.ResourceNamespace})
 	}
-	add(resourceAccount, "monitoring-sa", accountManifest(t))
-	add(resourceRole, "monitoring-role", roleManifest(t))
-	add(resourceRoleBinding, "monitoring-role-binding", roleBindingManifest(t))
-	if t.Monitoring.Backend == inputv1beta1.MonitoringKubePrometheusStack {
+	// The stack's Prometheus runs as project-monitoring, and its Grafana mounts the dashboards;
+	// prometheus-federator brings its own.
+	stack := t.Monitoring.Backend == inputv1beta1.MonitoringKubePrometheusStack
+	if stack {
+		add(resourceAccount, "monitoring-sa", accountManifest(t))
+		add(resourceRole, "monitoring-role", roleManifest(t))
+		add(resourceRoleBinding, "monitoring-role-binding", roleBindingManifest(t))
 		add(resourceDashboards, "monitoring-dashboards", dashboardsManifest(t))
 	}
 
@@ -98,12 +101,13 @@ func Layer(t *tenant.Tenant, observed compose.Observed) (layer.Output, error) {
 		release = compose.ObserveRelease(observed.Get(ResourceRelease))
 		out.Resources = append(out.Resources, compose.Desired{Name: ResourceRelease, Object: obj, Ready: release.Ready})
 	}
-	// The release's pods are in the host namespace, and the account they run as.
-	out.Dependencies = append(out.Dependencies,
-		compose.Dependency{By: ResourceRelease, Of: compose.ResourceNamespace},
-		compose.Dependency{By: ResourceRelease, Of: resourceRoleBinding})
-	if t.Monitoring.Backend == inputv1beta1.MonitoringKubePrometheusStack {
-		out.Dependencies = append(out.Dependencies, compose.Dependency{By: ResourceRelease, Of: resourceDashboards})
+	// The release's pods are in the host namespace, with the account they run as and the
+	// dashboards they mount.
+	out.Dependencies = append(out.Dependencies, compose.Dependency{By: ResourceRelease, Of: compose.ResourceNamespace})
+	if stack {
+		out.Dependencies = append(out.Dependencies,
+			compose.Dependency{By: ResourceRelease, Of: resourceRoleBinding},
+			compose.Dependency{By: ResourceRelease, Of: resourceDashboards})
 	}
 
 	resources, deps := copier(t).Compose(t, observed)
@@ -150,9 +154,9 @@ func condition(t *tenant.Tenant, observed compose.Observed, r compose.Release) c
 	if p := copier(t).Problem(t, observed, "the receivers' credentials and the Grafana admin password"); p != "" {
 		problems = append(problems, p)
 	}
-	others := []resource.Name{resourceAccount, resourceRole, resourceRoleBinding, resourceAlerts, resourceRules}
+	others := []resource.Name{resourceAlerts, resourceRules}
 	if t.Monitoring.Backend == inputv1beta1.MonitoringKubePrometheusStack {
-		others = append(others, resourceDashboards)
+		others = append(others, resourceAccount, resourceRole, resourceRoleBinding, resourceDashboards)
 	}
 	ready := r.Ready
 	for _, n := range others {
