@@ -391,6 +391,18 @@ func TestMonitoringStorageNeverShrinks(t *testing.T) {
 	}
 }
 
+// TestMonitoringVolumeWhenDeleted: what becomes of Prometheus' volume when the monitoring or the
+// tenant goes is the Input's storage.whenDeleted, passed to the Prometheus' claim retention
+// policy (Retain by default: TestMonitoringReleaseValues).
+func TestMonitoringVolumeWhenDeleted(t *testing.T) {
+	input := strings.Replace(monitoringInput, "  email:", "  storage: {whenDeleted: Delete}\n  email:", 1)
+	rel := monitoringManifest(t, monitoringRsp(t, input, monitoringClaim, nil), "monitoring")
+	got, _, _ := unstructured.NestedMap(rel, "spec", "forProvider", "values", "prometheus", "prometheusSpec", "persistentVolumeClaimRetentionPolicy")
+	if diff := cmp.Diff(fromYAML(t, `{whenDeleted: Delete, whenScaled: Retain}`), any(got)); diff != "" {
+		t.Errorf("persistentVolumeClaimRetentionPolicy: -want, +got:\n%s", diff)
+	}
+}
+
 // TestMonitoringOffMeansOff: a claim that drops spec.monitoring composes nothing of the layer
 // (its Release and Objects are then deleted) and says so on MonitoringReady, where one was
 // reported before.
