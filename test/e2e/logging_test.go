@@ -247,6 +247,20 @@ func turnLayerOff(t *testing.T, claim *unstructured.Unstructured, before map[str
 	delete(claim.Object["spec"].(map[string]any), l.field)
 	applyClaim(t, claim)
 	after := settledAfter(t, ns, name, before)
+	// Crossplane (v2.2.1) can apply once more a desired state it computed from a stale read of
+	// the XR, re-creating for a while a resource of the layer it had just deleted (seen with the
+	// logging copier's Usages); the function composes none of them. Wait for the layer's
+	// resources to be gone by name; everything else is held to no change at all.
+	eventually(t, 2*time.Minute, "the "+l.field+" resources gone from the composed set", func() (bool, string) {
+		after = composed(t, ns, name)
+		var left []string
+		for k := range after {
+			if l.ours(k) {
+				left = append(left, k)
+			}
+		}
+		return len(left) == 0, fmt.Sprint(left)
+	})
 	got := diff(before, after)
 	var want []string
 	for k := range before {
