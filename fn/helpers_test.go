@@ -1,11 +1,15 @@
 package fn
 
 import (
+	"context"
 	"testing"
 
+	"github.com/crossplane/function-sdk-go/logging"
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
 	"google.golang.org/protobuf/types/known/structpb"
 	"sigs.k8s.io/yaml"
+
+	"github.com/tenantcluster/function-tenantcluster/internal/tenant/tenanttest"
 )
 
 // st turns a YAML document into the protobuf Struct a request or response holds. Tests write
@@ -49,4 +53,25 @@ func condition(typ string, status fnv1.Status, reason, message string) *fnv1.Con
 
 func fatal(message string) *fnv1.Result {
 	return &fnv1.Result{Severity: fnv1.Severity_SEVERITY_FATAL, Message: message, Target: fnv1.Target_TARGET_COMPOSITE.Enum()}
+}
+
+// claimRsp renders a test claim (tenanttest.ClaimXR) under an input with observed composed
+// resources, failing the test on a Fatal result.
+func claimRsp(t *testing.T, input, claim string, observed map[string]*fnv1.Resource) *fnv1.RunFunctionResponse {
+	t.Helper()
+	req := &fnv1.RunFunctionRequest{
+		Meta:     &fnv1.RequestMeta{Tag: "t"},
+		Input:    st(t, input),
+		Observed: &fnv1.State{Composite: res(t, tenanttest.ClaimXR(claim)), Resources: observed},
+	}
+	rsp, err := NewFunction(logging.NewNopLogger()).RunFunction(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rsp.GetResults() {
+		if r.GetSeverity() == fnv1.Severity_SEVERITY_FATAL {
+			t.Fatalf("fatal: %s", r.GetMessage())
+		}
+	}
+	return rsp
 }

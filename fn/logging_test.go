@@ -51,21 +51,7 @@ const loggingClaim = `spec:
 
 func loggingRsp(t *testing.T, input, claim string, observed map[string]*fnv1.Resource) *fnv1.RunFunctionResponse {
 	t.Helper()
-	req := &fnv1.RunFunctionRequest{
-		Meta:     &fnv1.RequestMeta{Tag: "t"},
-		Input:    st(t, input),
-		Observed: &fnv1.State{Composite: res(t, tenanttest.ClaimXR(claim)), Resources: observed},
-	}
-	rsp, err := NewFunction(logging.NewNopLogger()).RunFunction(context.Background(), req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, r := range rsp.GetResults() {
-		if r.GetSeverity() == fnv1.Severity_SEVERITY_FATAL {
-			t.Fatalf("fatal: %s", r.GetMessage())
-		}
-	}
-	return rsp
+	return claimRsp(t, input, claim, observed)
 }
 
 // loggingManifests are the manifests of the composed logging-operator objects, by kind/name.

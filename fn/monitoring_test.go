@@ -34,21 +34,7 @@ const monitoringClaim = `spec:
 
 func monitoringRsp(t *testing.T, input, claim string, observed map[string]*fnv1.Resource) *fnv1.RunFunctionResponse {
 	t.Helper()
-	req := &fnv1.RunFunctionRequest{
-		Meta:     &fnv1.RequestMeta{Tag: "t"},
-		Input:    st(t, input),
-		Observed: &fnv1.State{Composite: res(t, tenanttest.ClaimXR(claim)), Resources: observed},
-	}
-	rsp, err := NewFunction(logging.NewNopLogger()).RunFunction(context.Background(), req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, r := range rsp.GetResults() {
-		if r.GetSeverity() == fnv1.Severity_SEVERITY_FATAL {
-			t.Fatalf("fatal: %s", r.GetMessage())
-		}
-	}
-	return rsp
+	return claimRsp(t, input, claim, observed)
 }
 
 // monitoringManifest is the manifest of a composed monitoring Object, or the Release, by

@@ -8,7 +8,6 @@ package logging
 
 import (
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/crossplane/function-sdk-go/resource"
@@ -34,7 +33,7 @@ const (
 	ReasonPending  = "Pending"
 	ReasonProblems = "Problems"
 	ReasonReady    = "Ready"
-	ReasonOff      = "Off"
+	ReasonOff      = compose.ReasonOff
 )
 
 const apiVersion = "logging.banzaicloud.io/v1beta1"
@@ -93,13 +92,8 @@ func Layer(t *tenant.Tenant, observed compose.Observed) (layer.Output, error) {
 // now, rather than left with its last LoggingReady; a tenant that never had it gets no
 // condition at all.
 func off(t *tenant.Tenant) layer.Output {
-	if !slices.Contains(t.ObservedConditions, ConditionLoggingReady) {
-		return layer.Output{}
-	}
-	return layer.Output{Conditions: []compose.Condition{{
-		Type: ConditionLoggingReady, Status: true, Reason: ReasonOff,
-		Message: "Logging is off: the claim names no spec.logging, or the platform does not offer logging; nothing of this tenant's is collected",
-	}}}
+	return layer.Output{Conditions: compose.Off(t.ObservedConditions, ConditionLoggingReady,
+		"Logging is off: the claim names no spec.logging, or the platform does not offer logging; nothing of this tenant's is collected")}
 }
 
 // outputResource is an output's pipeline name; outputName its Output's name in the host

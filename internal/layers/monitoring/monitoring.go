@@ -9,7 +9,6 @@ package monitoring
 
 import (
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/crossplane/function-sdk-go/resource"
@@ -40,7 +39,7 @@ const (
 	ReasonReleaseFailed = "ReleaseFailed"
 	ReasonProblems      = "Problems"
 	ReasonReady         = "Ready"
-	ReasonOff           = "Off"
+	ReasonOff           = compose.ReasonOff
 )
 
 // Layer composes the tenant's monitoring while the claim asks for it and the platform offers
@@ -134,13 +133,8 @@ func copier(t *tenant.Tenant) compose.Copier {
 // monitoring was on is told it is off now (Crossplane keeps a condition the function stops
 // returning).
 func off(t *tenant.Tenant) layer.Output {
-	if !slices.Contains(t.ObservedConditions, ConditionMonitoringReady) {
-		return layer.Output{}
-	}
-	return layer.Output{Conditions: []compose.Condition{{
-		Type: ConditionMonitoringReady, Status: true, Reason: ReasonOff,
-		Message: "Monitoring is off: the claim names no spec.monitoring, or the platform does not offer monitoring",
-	}}}
+	return layer.Output{Conditions: compose.Off(t.ObservedConditions, ConditionMonitoringReady,
+		"Monitoring is off: the claim names no spec.monitoring, or the platform does not offer monitoring")}
 }
 
 // condition reads the release (or the ProjectHelmChart) and the alerting objects.
