@@ -75,3 +75,13 @@ func claimRsp(t *testing.T, input, claim string, observed map[string]*fnv1.Resou
 	}
 	return rsp
 }
+
+// conditionOf is the response's condition of a type, nil without one.
+func conditionOf(rsp *fnv1.RunFunctionResponse, typ string) *fnv1.Condition {
+	for _, c := range rsp.GetConditions() {
+		if c.GetType() == typ {
+			return c
+		}
+	}
+	return nil
+}

@@ -390,12 +390,7 @@ func TestLoggingFlowsNeverCrossTenants(t *testing.T) {
 
 // loggingReady is the response's LoggingReady condition, nil without one.
 func loggingReady(rsp *fnv1.RunFunctionResponse) *fnv1.Condition {
-	for _, c := range rsp.GetConditions() {
-		if c.GetType() == "LoggingReady" {
-			return c
-		}
-	}
-	return nil
+	return conditionOf(rsp, "LoggingReady")
 }
 
 func toSet(m map[string]any) labels.Set {

@@ -261,14 +261,9 @@ func TestMonitoringObjectsValidateAgainstCRDs(t *testing.T) {
 	}
 }
 
-// monitoringReady is the response's MonitoringReady condition.
+// monitoringReady is the response's MonitoringReady condition, nil without one.
 func monitoringReady(rsp *fnv1.RunFunctionResponse) *fnv1.Condition {
-	for _, c := range rsp.GetConditions() {
-		if c.GetType() == "MonitoringReady" {
-			return c
-		}
-	}
-	return nil
+	return conditionOf(rsp, "MonitoringReady")
 }
 
 // observedRelease is the monitoring Release as provider-helm reports it.
